@@ -1,1 +1,2 @@
+//! The `posd` binary: parse arguments, hand over to the library.
 fn main() {}
