@@ -11,7 +11,12 @@
 //! - [`http`]: the hyper server, router, handlers, JSON, SSE. The only part that knows HTTP.
 //! - [`app`]: the shared handle passed to every handler.
 
+pub mod app;
+pub mod auth;
 pub mod clock;
+pub mod config;
 pub mod domain;
 pub mod error;
+pub mod events;
+pub mod service;
 pub mod store;

@@ -8,6 +8,7 @@ pub mod floor;
 pub mod menu;
 pub mod money;
 pub mod orders;
+pub mod printers;
 pub mod reports;
 pub mod staff;
 pub mod text;

@@ -28,6 +28,8 @@ pub trait Reader {
     fn order_ids_by_day(&self, from: u32, to: u32) -> Result<Vec<u64>>;
     fn session(&self, token_hash: &[u8]) -> Result<Option<super::records::Session>>;
     fn idempotent(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Job ids still queued for a printer, oldest first.
+    fn queued_jobs(&self, printer_id: u64) -> Result<Vec<u64>>;
 }
 
 /// Writes; only inside a write transaction.
@@ -48,6 +50,8 @@ pub trait Writer: Reader {
     /// Remove every session of a user, or every expired one (`now_ms`), returning how many.
     fn purge_sessions(&self, user: Option<u64>, now_ms: i64) -> Result<usize>;
     fn put_idempotent(&self, key: &str, v: &[u8]) -> Result<()>;
+    fn queue_job(&self, printer_id: u64, job_id: u64) -> Result<()>;
+    fn unqueue_job(&self, printer_id: u64, job_id: u64) -> Result<()>;
 }
 
 pub(super) fn schema_version(r: &ReadTransaction) -> Result<Option<u32>> {
@@ -149,6 +153,18 @@ macro_rules! impl_reader {
                 let t = self.open_table(IDEMPOTENCY).map_err(storage)?;
                 Ok(t.get(key).map_err(storage)?.map(|v| v.value().to_vec()))
             }
+            fn queued_jobs(&self, printer_id: u64) -> Result<Vec<u64>> {
+                let t = self.open_table(PRINT_QUEUE).map_err(storage)?;
+                let mut out = Vec::new();
+                for e in t
+                    .range((printer_id, 0)..=(printer_id, u64::MAX))
+                    .map_err(storage)?
+                {
+                    let (k, _) = e.map_err(storage)?;
+                    out.push(k.value().1);
+                }
+                Ok(out)
+            }
         }
     };
 }
@@ -245,6 +261,16 @@ impl Writer for WriteTransaction {
     fn put_idempotent(&self, key: &str, v: &[u8]) -> Result<()> {
         let mut t = self.open_table(IDEMPOTENCY).map_err(storage)?;
         t.insert(key, v).map_err(storage)?;
+        Ok(())
+    }
+    fn queue_job(&self, printer_id: u64, job_id: u64) -> Result<()> {
+        let mut t = self.open_table(PRINT_QUEUE).map_err(storage)?;
+        t.insert((printer_id, job_id), ()).map_err(storage)?;
+        Ok(())
+    }
+    fn unqueue_job(&self, printer_id: u64, job_id: u64) -> Result<()> {
+        let mut t = self.open_table(PRINT_QUEUE).map_err(storage)?;
+        t.remove((printer_id, job_id)).map_err(storage)?;
         Ok(())
     }
 }

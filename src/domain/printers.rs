@@ -1,0 +1,229 @@
+//! Printers (which are also the zones products print to) and print jobs: what is to be printed,
+//! where, and how far it got. The bytes are rendered by `print::render` at send time, so a job
+//! moved to a backup printer is rendered for that printer's code page and width.
+
+use jiff::Timestamp;
+
+use crate::domain::money::Cents;
+use crate::domain::text;
+use crate::error::{Error, Result};
+
+/// Code pages a printer can be set to (names as in the API and config).
+pub const CODE_PAGES: [&str; 7] = [
+    "cp737",
+    "wpc1253",
+    "iso8859_7",
+    "pc437",
+    "pc850",
+    "pc858",
+    "wpc1252",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Printer {
+    pub id: u64,
+    /// Also the zone name: "Kitchen", "Bar".
+    pub name: String,
+    pub host: String,
+    pub port: u16,
+    pub code_page: String,
+    /// The printer's own `ESC t` number for `code_page` (Jolimark CP737 = 29, Epson = 14).
+    pub esc_t: u8,
+    /// Characters per line: 48 on 80 mm paper, 32 on 58 mm.
+    pub columns: u8,
+    pub active: bool,
+    /// Where this zone's jobs go when this printer stays down.
+    pub backup_printer_id: Option<u64>,
+}
+
+pub fn host(h: &str) -> Result<String> {
+    let h = h.trim();
+    let ok = !h.is_empty()
+        && h.len() <= 253
+        && h.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'));
+    if !ok {
+        return Err(Error::invalid(
+            "bad_host",
+            format!("{h:?} is not an IP address or host name"),
+        ));
+    }
+    Ok(h.to_string())
+}
+
+pub fn code_page(c: &str) -> Result<String> {
+    let c = c.trim().to_ascii_lowercase();
+    if CODE_PAGES.contains(&c.as_str()) {
+        Ok(c)
+    } else {
+        Err(Error::invalid(
+            "bad_code_page",
+            format!("code page must be one of {}", CODE_PAGES.join(", ")),
+        ))
+    }
+}
+
+pub fn columns(c: i64) -> Result<u8> {
+    match c {
+        32 | 42 | 48 | 64 => Ok(c as u8),
+        _ => Err(Error::invalid(
+            "bad_columns",
+            "columns must be 48 (80 mm paper), 32 (58 mm), 42 or 64",
+        )),
+    }
+}
+
+pub fn name(n: &str) -> Result<String> {
+    text::name("name", n, 30)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// New items for the kitchen or bar.
+    Order,
+    /// Items or an order cancelled after they were printed.
+    Void,
+    Bill,
+    Test,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Order => "order",
+            JobKind::Void => "void",
+            JobKind::Bill => "bill",
+            JobKind::Test => "test",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobState {
+    /// Waiting for its printer.
+    Queued,
+    /// A send started and its outcome is not known yet. Found in this state at start-up it
+    /// means the power went out mid-send: it is printed again, marked REPRINT.
+    Sending,
+    Done,
+    /// Waited too long; a manager decides to print or discard it.
+    Held,
+    Discarded,
+}
+
+impl JobState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobState::Queued => "queued",
+            JobState::Sending => "sending",
+            JobState::Done => "done",
+            JobState::Held => "held",
+            JobState::Discarded => "discarded",
+        }
+    }
+    pub fn is_pending(self) -> bool {
+        matches!(self, JobState::Queued | JobState::Sending)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketLine {
+    pub item_id: u64,
+    pub quantity: u32,
+    pub name: String,
+    pub options: Vec<String>,
+    /// (set name, choice name)
+    pub preferences: Vec<(String, String)>,
+    pub removed: Vec<String>,
+    pub notes: Option<String>,
+    pub unit_price: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BillPayment {
+    pub method: String,
+    pub amount: Cents,
+    pub tip: Cents,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bill {
+    pub total: Cents,
+    pub paid: Cents,
+    pub due: Cents,
+    pub payments: Vec<BillPayment>,
+}
+
+/// Everything a ticket shows, captured when the job is queued.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketData {
+    pub table_number: u32,
+    pub table_label: Option<String>,
+    pub order_number: u8,
+    pub order_id: u64,
+    pub waiter: String,
+    pub at: Timestamp,
+    pub lines: Vec<TicketLine>,
+    pub bill: Option<Bill>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintJob {
+    pub id: u64,
+    /// Where it is sent now (a backup printer after failover).
+    pub printer_id: u64,
+    /// The zone's own printer.
+    pub zone_printer_id: u64,
+    pub kind: JobKind,
+    pub order_id: Option<u64>,
+    pub ticket: TicketData,
+    pub created_at: Timestamp,
+    pub state: JobState,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    /// Printed with a REPRINT banner and this reason.
+    pub reprint: Option<String>,
+    pub done_at: Option<Timestamp>,
+}
+
+/// One send attempt, as seed 000's print_log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintLogEntry {
+    pub id: u64,
+    pub job_id: u64,
+    pub order_id: Option<u64>,
+    pub printer_id: u64,
+    pub at: Timestamp,
+    pub item_ids: Vec<u64>,
+    pub success: bool,
+    pub error: Option<String>,
+}
+
+/// Which kinds of print are switched on (seed 002's toggles).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PrintToggles {
+    pub order_tickets: bool,
+    pub bills: bool,
+    pub voids: bool,
+}
+
+impl Default for PrintToggles {
+    fn default() -> Self {
+        PrintToggles {
+            order_tickets: true,
+            bills: true,
+            voids: true,
+        }
+    }
+}
+
+impl PrintToggles {
+    pub fn allows(&self, k: JobKind) -> bool {
+        match k {
+            JobKind::Order => self.order_tickets,
+            JobKind::Bill => self.bills,
+            JobKind::Void => self.voids,
+            JobKind::Test => true,
+        }
+    }
+}

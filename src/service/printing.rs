@@ -1,0 +1,185 @@
+//! The enqueue side of the print spool: turns order changes into print jobs inside the
+//! caller's write transaction (so a committed batch always has its tickets queued), and the
+//! manager's printer and job actions. The sending side lives in `print::spool`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::domain::floor::Table;
+use crate::domain::orders::{Order, OrderItem};
+use crate::domain::printers::{
+    Bill, BillPayment, JobKind, JobState, PrintJob, PrintToggles, Printer, TicketData, TicketLine,
+};
+use crate::domain::staff::User;
+use crate::error::{Error, Result};
+use crate::store::tables::{PRINT_JOBS, PRINTERS, TABLES, USERS};
+use crate::store::{Reader, Record, Writer};
+
+pub const TOGGLES_KEY: &str = "print_toggles";
+
+pub fn toggles<R: Reader>(r: &R) -> Result<PrintToggles> {
+    Ok(match r.meta(TOGGLES_KEY)? {
+        Some(b) => PrintToggles::decode(&b)?,
+        None => PrintToggles::default(),
+    })
+}
+
+fn line(i: &OrderItem) -> TicketLine {
+    TicketLine {
+        item_id: i.id,
+        quantity: i.quantity,
+        name: i.name.clone(),
+        options: i.options.iter().map(|o| o.name.clone()).collect(),
+        preferences: i
+            .preferences
+            .iter()
+            .map(|(s, c)| (s.name.clone(), c.name.clone()))
+            .collect(),
+        removed: i.removed.iter().map(|r| r.name.clone()).collect(),
+        notes: i.notes.clone(),
+        unit_price: i.unit_price,
+    }
+}
+
+/// The header every ticket of an order carries.
+pub fn ticket_for<R: Reader>(r: &R, order: &Order, by: u64, at: Timestamp) -> Result<TicketData> {
+    let table = r.get::<Table>(TABLES, order.table_id)?;
+    let waiter = r
+        .get::<User>(USERS, by)?
+        .map(|u| u.display_name)
+        .unwrap_or_else(|| format!("#{by}"));
+    Ok(TicketData {
+        table_number: table.as_ref().map(|t| t.number).unwrap_or(0),
+        table_label: table.and_then(|t| t.label),
+        order_number: order.number,
+        order_id: order.id,
+        waiter,
+        at,
+        lines: Vec::new(),
+        bill: None,
+    })
+}
+
+/// Queue one job. Returns its id, or `None` when that kind of print is switched off or the
+/// printer does not exist any more.
+pub fn enqueue<W: Writer>(
+    w: &W,
+    printer_id: u64,
+    kind: JobKind,
+    order_id: Option<u64>,
+    ticket: TicketData,
+    reprint: Option<String>,
+    now: Timestamp,
+) -> Result<Option<u64>> {
+    if !toggles(w)?.allows(kind) {
+        return Ok(None);
+    }
+    if w.get::<Printer>(PRINTERS, printer_id)?.is_none() {
+        return Ok(None);
+    }
+    let id = w.next_id("print_jobs")?;
+    let job = PrintJob {
+        id,
+        printer_id,
+        zone_printer_id: printer_id,
+        kind,
+        order_id,
+        ticket,
+        created_at: now,
+        state: JobState::Queued,
+        attempts: 0,
+        last_error: None,
+        reprint,
+        done_at: None,
+    };
+    w.put(PRINT_JOBS, id, &job)?;
+    w.queue_job(printer_id, id)?;
+    Ok(Some(id))
+}
+
+/// Tickets for newly added items, one per printer zone. Items without a zone are not printed
+/// (seed 001).
+pub fn enqueue_items<W: Writer>(
+    w: &W,
+    order: &Order,
+    item_ids: &[u64],
+    by: u64,
+    now: Timestamp,
+) -> Result<Vec<u64>> {
+    enqueue_grouped(w, order, item_ids, JobKind::Order, by, now)
+}
+
+/// VOID tickets for cancelled items, to the printers that got (or will get) them.
+pub fn enqueue_voids<W: Writer>(
+    w: &W,
+    order: &Order,
+    item_ids: &[u64],
+    by: u64,
+    now: Timestamp,
+) -> Result<Vec<u64>> {
+    enqueue_grouped(w, order, item_ids, JobKind::Void, by, now)
+}
+
+fn enqueue_grouped<W: Writer>(
+    w: &W,
+    order: &Order,
+    item_ids: &[u64],
+    kind: JobKind,
+    by: u64,
+    now: Timestamp,
+) -> Result<Vec<u64>> {
+    let mut zones: BTreeMap<u64, Vec<&OrderItem>> = BTreeMap::new();
+    for i in order.items.iter().filter(|i| item_ids.contains(&i.id)) {
+        if let Some(z) = i.printer_zone_id {
+            zones.entry(z).or_default().push(i);
+        }
+    }
+    let mut jobs = Vec::new();
+    for (zone, items) in zones {
+        let mut t = ticket_for(w, order, by, now)?;
+        t.lines = items.into_iter().map(line).collect();
+        if let Some(id) = enqueue(w, zone, kind, Some(order.id), t, None, now)? {
+            jobs.push(id);
+        }
+    }
+    Ok(jobs)
+}
+
+/// The table's bill, to a chosen printer.
+pub fn enqueue_bill<W: Writer>(
+    w: &W,
+    order: &Order,
+    printer_id: u64,
+    by: u64,
+    now: Timestamp,
+) -> Result<Option<u64>> {
+    let mut t = ticket_for(w, order, by, now)?;
+    t.lines = order
+        .items
+        .iter()
+        .filter(|i| i.counts())
+        .map(line)
+        .collect();
+    t.bill = Some(Bill {
+        total: order.total(),
+        paid: order.paid_total(),
+        due: order.due(),
+        payments: order
+            .payments
+            .iter()
+            .map(|p| BillPayment {
+                method: p.method.as_str().into(),
+                amount: p.amount,
+                tip: p.tip,
+            })
+            .collect(),
+    });
+    if !toggles(w)?.bills {
+        return Err(Error::conflict(
+            "bills_off",
+            "bill printing is switched off in the print settings",
+        ));
+    }
+    enqueue(w, printer_id, JobKind::Bill, Some(order.id), t, None, now)
+}
