@@ -15,8 +15,88 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
+pub mod http;
 pub mod service;
 pub mod store;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+/// What `run` needs besides config: the injectable clock, randomness and PIN hasher.
+pub struct Parts {
+    pub clock: Arc<dyn clock::Clock>,
+    pub rng: Arc<dyn clock::Random>,
+    pub hasher: auth::PinHasher,
+}
+
+impl Default for Parts {
+    fn default() -> Self {
+        Parts {
+            clock: Arc::new(clock::SystemClock),
+            rng: Arc::new(clock::OsRandom),
+            hasher: auth::PinHasher::pi4(),
+        }
+    }
+}
+
+/// Why the daemon could not start.
+#[derive(Debug)]
+pub enum RunError {
+    Store(store::OpenError),
+    Seed(error::Error),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for RunError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RunError::Store(e) => write!(f, "{e}"),
+            RunError::Seed(e) => write!(f, "could not seed the demo restaurant: {e}"),
+            RunError::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+impl std::error::Error for RunError {}
+
+/// Open the store in `config.data_dir` (creating the folder), seeding the demo if asked.
+pub async fn open_store(config: &config::Config, parts: &Parts) -> Result<store::Store, RunError> {
+    let dir = config.data_dir.clone();
+    let demo = config.demo;
+    let hasher = parts.hasher.clone();
+    let rng = parts.rng.clone();
+    let now = parts.clock.now();
+    tokio::task::spawn_blocking(move || {
+        std::fs::create_dir_all(&dir).map_err(RunError::Io)?;
+        let s = store::Store::open(&dir).map_err(RunError::Store)?;
+        if demo {
+            demo::seed(&s, &hasher, rng.as_ref(), now).map_err(RunError::Seed)?;
+        }
+        Ok(s)
+    })
+    .await
+    .map_err(|e| RunError::Io(std::io::Error::other(e)))?
+}
+
+/// Run the daemon on `listener` until `shutdown` resolves, then drain in-flight requests.
+pub async fn run(
+    config: config::Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+    parts: Parts,
+) -> Result<(), RunError> {
+    let store = open_store(&config, &parts).await?;
+    let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
+    let (stopping, _) = tokio::sync::watch::channel(false);
+    tracing::info!(addr = %listener.local_addr().map_err(RunError::Io)?, "posd is serving");
+    http::server::serve(app, listener, shutdown, stopping).await;
+    tracing::info!("posd stopped");
+    Ok(())
+}
+pub mod cli;
+pub mod logging;

@@ -227,3 +227,18 @@ impl PrintToggles {
         }
     }
 }
+
+/// Epson's `ESC t` number for a code page; printers that number pages differently (the
+/// Jolimark TP850UE selects CP737 with 29) get their own number in the printer record.
+pub fn default_esc_t(code_page: &str) -> u8 {
+    match code_page {
+        "pc437" => 0,
+        "pc850" => 2,
+        "cp737" => 14,
+        "iso8859_7" => 15,
+        "wpc1252" => 16,
+        "pc858" => 19,
+        "wpc1253" => 47,
+        _ => 0,
+    }
+}

@@ -183,3 +183,121 @@ pub fn enqueue_bill<W: Writer>(
     }
     enqueue(w, printer_id, JobKind::Bill, Some(order.id), t, None, now)
 }
+
+/// Printer settings as sent by a sysadmin; `None` leaves a field unchanged.
+#[derive(Debug, Clone, Default)]
+pub struct PrinterInput {
+    pub name: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<i64>,
+    pub code_page: Option<String>,
+    pub esc_t: Option<i64>,
+    pub columns: Option<i64>,
+    pub active: Option<bool>,
+    pub backup_printer_id: Option<Option<u64>>,
+}
+
+fn apply_printer<W: Reader>(w: &W, p: &mut Printer, i: PrinterInput) -> Result<()> {
+    use crate::domain::printers as dp;
+    if let Some(n) = i.name {
+        p.name = dp::name(&n)?;
+    }
+    if let Some(h) = i.host {
+        p.host = dp::host(&h)?;
+    }
+    if let Some(port) = i.port {
+        if !(1..=65535).contains(&port) {
+            return Err(Error::invalid("bad_port", "port must be 1 to 65535"));
+        }
+        p.port = port as u16;
+    }
+    if let Some(c) = i.code_page {
+        p.code_page = dp::code_page(&c)?;
+        if i.esc_t.is_none() {
+            p.esc_t = crate::domain::printers::default_esc_t(&p.code_page);
+        }
+    }
+    if let Some(n) = i.esc_t {
+        if !(0..=255).contains(&n) {
+            return Err(Error::invalid("bad_esc_t", "esc_t must be 0 to 255"));
+        }
+        p.esc_t = n as u8;
+    }
+    if let Some(c) = i.columns {
+        p.columns = dp::columns(c)?;
+    }
+    if let Some(a) = i.active {
+        p.active = a;
+    }
+    if let Some(b) = i.backup_printer_id {
+        if let Some(b) = b {
+            if b == p.id {
+                return Err(Error::invalid(
+                    "bad_backup",
+                    "a printer cannot be its own backup",
+                ));
+            }
+            if w.get::<Printer>(PRINTERS, b)?.is_none() {
+                return Err(Error::invalid(
+                    "bad_backup",
+                    format!("printer {b} does not exist"),
+                ));
+            }
+        }
+        p.backup_printer_id = b;
+    }
+    Ok(())
+}
+
+pub async fn printers(app: &crate::app::App) -> Result<Vec<Printer>> {
+    app.store.read(|r| r.all::<Printer>(PRINTERS)).await
+}
+
+pub async fn save_printer(
+    app: &crate::app::App,
+    id: Option<u64>,
+    i: PrinterInput,
+) -> Result<Printer> {
+    if id.is_none() && (i.name.is_none() || i.host.is_none()) {
+        return Err(Error::invalid(
+            "missing_field",
+            "name and ip_address are required",
+        ));
+    }
+    let p = app
+        .store
+        .write(move |w| {
+            let mut p = match id {
+                Some(id) => w
+                    .get::<Printer>(PRINTERS, id)?
+                    .ok_or_else(|| Error::not_found("printer", id))?,
+                None => Printer {
+                    id: w.next_id("printers")?,
+                    name: String::new(),
+                    host: String::new(),
+                    port: 9100,
+                    code_page: "cp737".into(),
+                    esc_t: crate::domain::printers::default_esc_t("cp737"),
+                    columns: 48,
+                    active: true,
+                    backup_printer_id: None,
+                },
+            };
+            apply_printer(w, &mut p, i)?;
+            w.put(PRINTERS, p.id, &p)?;
+            Ok(p)
+        })
+        .await?;
+    app.spool_wake.notify_waiters();
+    Ok(p)
+}
+
+pub async fn set_toggles(app: &crate::app::App, t: PrintToggles) -> Result<PrintToggles> {
+    app.store
+        .write(move |w| w.set_meta(TOGGLES_KEY, &t.encode()).map(|_| t))
+        .await
+}
+
+pub async fn get_toggles(app: &crate::app::App) -> Result<PrintToggles> {
+    app.store.read(|r| toggles(r)).await
+}

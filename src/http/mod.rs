@@ -1,0 +1,102 @@
+//! The HTTP side: the only part of posd that knows hyper and JSON.
+//!
+//! `server` accepts connections; `dispatch` turns each request into a route lookup,
+//! authentication, role check and a handler call on its own task (a panicking handler becomes
+//! a 500, never a dead connection task or daemon); `handlers` translate JSON to `service`
+//! calls; `views` render domain values; `io` holds body limits and the error shape.
+
+pub mod handlers;
+pub mod io;
+pub mod router;
+pub mod server;
+pub mod views;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use http::Request;
+use hyper::body::Incoming;
+use tokio::sync::watch;
+
+use crate::app::App;
+use crate::error::{Error, Kind, Result};
+use io::{Req, Resp, error_response};
+use router::{Access, Route, Router};
+
+pub async fn dispatch(
+    app: App,
+    router: Arc<Router>,
+    req: Request<Incoming>,
+    peer: IpAddr,
+    stop: watch::Receiver<bool>,
+) -> Resp {
+    let (parts, body) = req.into_parts();
+    let mut r = Req::new(parts, body, peer, app.config.http.max_body);
+    r.stop = Some(stop);
+    let started = std::time::Instant::now();
+    let out = match router.find(&r.method, &r.path) {
+        Ok((route, params)) => {
+            r.params = params;
+            run(app.clone(), route, r).await
+        }
+        Err(e) => Err(e),
+    };
+    match out {
+        Ok(resp) => resp,
+        Err(e) => {
+            if matches!(e.kind, Kind::Internal | Kind::StorageUnavailable) {
+                tracing::error!(
+                    CODE = e.code,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "request failed: {}",
+                    e.detail
+                );
+            }
+            error_response(&e, app.now())
+        }
+    }
+}
+
+fn bearer(r: &Req) -> Option<String> {
+    let h = r.header("authorization")?;
+    let (scheme, token) = h.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
+        .filter(|t| !t.is_empty() && t.len() < 200)
+}
+
+async fn run(app: App, route: &Route, mut r: Req) -> Result<Resp> {
+    if route.access != Access::Public {
+        let token = bearer(&r).ok_or_else(|| {
+            Error::unauthorized(
+                "not_logged_in",
+                "log in first (Authorization: Bearer <token>)",
+            )
+        })?;
+        let actor = crate::service::staff::authenticate(&app, &token).await?;
+        let allowed = match route.access {
+            Access::Public | Access::Auth => true,
+            Access::Manager => actor.is_manager(),
+            Access::Sysadmin => actor.role() == crate::domain::staff::Role::Sysadmin,
+        };
+        if !allowed {
+            return Err(Error::forbidden(match route.access {
+                Access::Sysadmin => "only the sysadmin may do this",
+                _ => "only a manager may do this",
+            }));
+        }
+        r.actor = Some(actor);
+        r.token = Some(token);
+    }
+    let fut = (route.handler)(app, r);
+    match tokio::spawn(fut).await {
+        Ok(out) => out,
+        Err(e) => {
+            tracing::error!(error = %e, "a request handler panicked");
+            Err(Error::internal(
+                "the request failed unexpectedly; it was not applied",
+            ))
+        }
+    }
+}
