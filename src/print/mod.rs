@@ -2,3 +2,6 @@
 //! transport to network printers. No storage and no HTTP here: the spool and the API build on it.
 
 pub mod codepage;
+pub mod render;
+pub mod status;
+pub mod ticket;
