@@ -5,3 +5,4 @@ pub mod codepage;
 pub mod render;
 pub mod status;
 pub mod ticket;
+pub mod transport;
