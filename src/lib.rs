@@ -100,3 +100,4 @@ pub async fn run(
 }
 pub mod cli;
 pub mod logging;
+pub mod print;

@@ -1,0 +1,4 @@
+//! The one integration test binary: real sockets and real parts, one module per area.
+
+mod print_transport;
+mod support;

@@ -1,0 +1,3 @@
+//! Test harness parts shared by the integration test modules.
+
+pub mod fake_printer;
