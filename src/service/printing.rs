@@ -299,5 +299,5 @@ pub async fn set_toggles(app: &crate::app::App, t: PrintToggles) -> Result<Print
 }
 
 pub async fn get_toggles(app: &crate::app::App) -> Result<PrintToggles> {
-    app.store.read(|r| toggles(r)).await
+    app.store.read(toggles).await
 }

@@ -268,7 +268,7 @@ fn init(db: &Database) -> Result<()> {
 fn migrate(db: &Database, found: u32) -> std::result::Result<(), OpenError> {
     if found == SCHEMA_VERSION {
         // Tables added within a version are created idempotently.
-        return write_now(db, |w| txn::create_all(w)).map_err(|e| OpenError::Io(e.to_string()));
+        return write_now(db, txn::create_all).map_err(|e| OpenError::Io(e.to_string()));
     }
     Err(OpenError::Io(format!(
         "no migration from schema {found} to {SCHEMA_VERSION}"

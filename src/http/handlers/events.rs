@@ -107,7 +107,7 @@ async fn stream(app: App, r: Req) -> Result<Resp> {
     };
     let app2 = app.clone();
     tokio::spawn(async move {
-        let hello = Bytes::from(format!("retry: 2000\n: connected to posd\n\n"));
+        let hello = Bytes::from_static(b"retry: 2000\n: connected to posd\n\n");
         if tx.send(hello).await.is_err() {
             return;
         }
