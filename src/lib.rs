@@ -1,0 +1,3 @@
+//! posd library crate: the license core (signed offline license files, enforcement state).
+
+pub mod license;
