@@ -9,11 +9,14 @@
 mod error;
 mod format;
 mod keys;
+pub mod state;
 
 #[cfg(test)]
 mod test_support;
 #[cfg(test)]
 mod tests_format;
+#[cfg(test)]
+mod tests_state;
 
 pub use error::LicenseError;
 pub use format::{
@@ -24,6 +27,10 @@ pub use keys::{
     KeyId, Keyring, VENDOR_KEYS, decode_key_file, encode_key_file, key_id_of, public_key_text,
     signing_key_from_seed,
 };
+pub use state::{
+    Applied, License, LicenseState, LockInfo, Unlicensed, Verdict, apply, effective_now,
+    new_site_id, observe_clock, verdict,
+};
 
 /// Largest accepted license file, in bytes; larger input is refused before any parsing.
 pub const MAX_FILE_BYTES: usize = 8 * 1024;
@@ -33,6 +40,19 @@ pub const DEFAULT_TRIAL_DAYS: u32 = 14;
 
 /// Default grace period after a license expires (seed 000's `LICENSE_GRACE_HOURS`).
 pub const DEFAULT_GRACE_HOURS: u32 = 24;
+
+/// Verifies `input` and applies it to `state`: the one call behind `POST /api/system/license`,
+/// the data drive's `license/` folder, the check-in fetch and `posd license install`.
+/// On any error the state is unchanged.
+pub fn install(
+    state: &mut LicenseState,
+    input: &[u8],
+    keyring: &Keyring,
+    now_effective: i64,
+) -> Result<Applied, LicenseError> {
+    let verified = verify(input, keyring)?;
+    apply(state, verified, now_effective)
+}
 
 /// Unix seconds as RFC 3339 UTC (`2026-05-01T00:00:00Z`), or `unix <n>` when out of range.
 pub fn fmt_time(unix: i64) -> String {
