@@ -6,6 +6,7 @@
 //! as unix seconds and never read the clock; authority comes only from an ed25519 signature
 //! by a key in the `Keyring`. The byte-level format is documented in `README-format.md`.
 
+pub mod cli;
 mod error;
 mod format;
 mod keys;
@@ -13,6 +14,8 @@ pub mod state;
 
 #[cfg(test)]
 mod test_support;
+#[cfg(test)]
+mod tests_cli;
 #[cfg(test)]
 mod tests_format;
 #[cfg(test)]
