@@ -10,9 +10,12 @@
 //! - [`service`]: one function per use case: domain rules inside one store transaction.
 //! - [`http`]: the hyper server, router, handlers, JSON, SSE. The only part that knows HTTP.
 //! - [`app`]: the shared handle passed to every handler.
+//! - [`print`]: code pages, ticket rendering, printer status and transport.
+//! - [`license`]: signed offline license files and their enforcement rules.
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -20,6 +23,9 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod license;
+pub mod logging;
+pub mod print;
 pub mod service;
 pub mod store;
 
@@ -98,6 +104,3 @@ pub async fn run(
     tracing::info!("posd stopped");
     Ok(())
 }
-pub mod cli;
-pub mod logging;
-pub mod print;
