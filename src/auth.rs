@@ -169,7 +169,7 @@ impl PinHasher {
 /// `$argon2id$v=19$m=M,t=T,p=P$SALT$HASH` → (params, salt, hash). Anything else: `None`.
 fn parse_phc(phc: &str) -> Option<(Params, Vec<u8>, Vec<u8>)> {
     let mut it = phc.split('$');
-    if it.next()? != "" || it.next()? != "argon2id" || it.next()? != "v=19" {
+    if !it.next()?.is_empty() || it.next()? != "argon2id" || it.next()? != "v=19" {
         return None;
     }
     let (mut m, mut t, mut p) = (None, None, None);
