@@ -31,13 +31,17 @@ impl Rng {
     }
 }
 
+/// What one order should hold: items (product, quantity, unit price) and payments
+/// (amount, tip, method).
+type Expected = (Vec<(u64, u64, i64)>, Vec<(i64, i64, &'static str)>);
+
 #[derive(Default)]
 struct Stats {
     lat: HashMap<&'static str, Samples>,
     errors: Vec<String>,
     cycles: u64,
     /// order id → (expected items [(product, qty, unit)], expected payments [(amount, tip, method)])
-    expected: HashMap<u64, (Vec<(u64, u64, i64)>, Vec<(i64, i64, &'static str)>)>,
+    expected: HashMap<u64, Expected>,
 }
 
 async fn timed(
