@@ -1,5 +1,8 @@
 //! The one integration test binary: real sockets and real parts, one module per area.
 
+mod crash;
+mod events;
 mod orders;
 mod print_transport;
+mod reports;
 mod support;
