@@ -29,7 +29,7 @@ pub use txn::{Reader, Writer};
 pub const SCHEMA_VERSION: u32 = 1;
 pub const DB_FILE: &str = "posd.redb";
 /// Page cache for the database: today's orders, the menu and staff fit many times over.
-pub const CACHE_BYTES: usize = 8 << 20;
+pub const CACHE_BYTES: usize = 2 << 20;
 
 /// Why the store could not be opened.
 #[derive(Debug)]
