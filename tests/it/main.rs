@@ -1,5 +1,8 @@
 //! The one integration test binary: real sockets and real parts, one module per area.
 
+mod license;
+mod license_cli;
+mod license_live;
 mod orders;
 mod print_transport;
 mod support;

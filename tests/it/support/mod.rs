@@ -3,5 +3,6 @@
 
 pub mod daemon;
 pub mod fake_printer;
+pub mod license;
 
 pub use daemon::{Client, Daemon, PIN, Resp};
