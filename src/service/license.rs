@@ -361,24 +361,42 @@ pub async fn apply_verified(
 /// Persists the in-memory clock high-water mark if it rose above the stored one.
 pub async fn persist_clock(app: &App) -> Result<()> {
     let _serial = app.license.lock().await;
-    let high = app.license.observe(app.now().as_second());
-    let stored = app.license.state().map(|s| s.clock_high_water);
-    if stored.is_some_and(|s| s >= high) {
+    let Some(high) = clock_to_save(app) else {
         return Ok(());
-    }
-    let s = app
-        .store
-        .write(move |w| {
-            let mut s = load(w)?
-                .ok_or_else(|| Error::internal("the license state is missing from the store"))?;
-            if observe_clock(&mut s, high) {
-                save(w, &s)?;
-            }
-            Ok(s)
-        })
-        .await?;
+    };
+    let s = app.store.write(move |w| raise_clock(w, high)).await?;
     app.license.set(s);
     Ok(())
+}
+
+/// The same for the moment posd stops, on the calling (blocking) thread: nothing else
+/// writes any more, and the transaction and its hold on the database file are over when
+/// this returns (a job on the writer thread lets go of the file only after answering), so
+/// the data folder can be reopened at once.
+pub fn persist_clock_blocking(app: &App) -> Result<()> {
+    let _serial = app.license.apply.blocking_lock();
+    let Some(high) = clock_to_save(app) else {
+        return Ok(());
+    };
+    let s = app.store.write_blocking(|w| raise_clock(w, high))?;
+    app.license.set(s);
+    Ok(())
+}
+
+/// The in-memory high-water mark, if it is above the stored one.
+fn clock_to_save(app: &App) -> Option<i64> {
+    let high = app.license.observe(app.now().as_second());
+    let stored = app.license.state().map(|s| s.clock_high_water);
+    stored.is_none_or(|s| s < high).then_some(high)
+}
+
+fn raise_clock<W: Writer>(w: &W, high: i64) -> Result<LicenseState> {
+    let mut s =
+        load(w)?.ok_or_else(|| Error::internal("the license state is missing from the store"))?;
+    if observe_clock(&mut s, high) {
+        save(w, &s)?;
+    }
+    Ok(s)
 }
 
 /// Summary figures of a state and verdict for status pages.

@@ -16,7 +16,10 @@ use std::time::{Duration, SystemTime};
 
 use tokio::task::JoinHandle;
 
-use super::license::{FileReport, apply_verified, current, keyring, load_or_create, persist_clock};
+use super::license::{
+    FileReport, apply_verified, current, keyring, load_or_create, persist_clock,
+    persist_clock_blocking,
+};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::license::{self, Applied, LicenseError, MAX_FILE_BYTES, VerifiedFile};
@@ -50,7 +53,9 @@ impl LicenseTasks {
         for h in self.handles {
             let _ = h.await;
         }
-        if let Err(e) = persist_clock(&self.app).await {
+        let app = self.app;
+        let saved = tokio::task::spawn_blocking(move || persist_clock_blocking(&app)).await;
+        if let Ok(Err(e)) = saved {
             tracing::warn!(error = %e, "could not save the clock high-water mark");
         }
     }
