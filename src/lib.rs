@@ -57,6 +57,8 @@ pub enum RunError {
     Store(store::OpenError),
     Seed(error::Error),
     Io(std::io::Error),
+    /// The license state could not be loaded or created, or the trusted keys are unusable.
+    License(error::Error),
 }
 
 impl std::fmt::Display for RunError {
@@ -65,6 +67,7 @@ impl std::fmt::Display for RunError {
             RunError::Store(e) => write!(f, "{e}"),
             RunError::Seed(e) => write!(f, "could not seed the demo restaurant: {e}"),
             RunError::Io(e) => write!(f, "{e}"),
+            RunError::License(e) => write!(f, "license: {e}"),
         }
     }
 }
@@ -100,7 +103,11 @@ pub async fn run(
     let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
     let (stopping, _) = tokio::sync::watch::channel(false);
     tracing::info!(addr = %listener.local_addr().map_err(RunError::Io)?, "posd is serving");
+    let license = service::license_tasks::start(&app)
+        .await
+        .map_err(RunError::License)?;
     http::server::serve(app, listener, shutdown, stopping).await;
+    license.stop().await;
     tracing::info!("posd stopped");
     Ok(())
 }

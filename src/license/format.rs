@@ -3,7 +3,7 @@
 //! Invariant: the signature is checked with `verify_strict` over the exact payload bytes as
 //! transmitted, before the payload body is decoded; nothing is ever re-encoded to be verified.
 //! A `VerifiedFile` can only be made by [`verify`], so holding one proves authenticity.
-//! See `README-format.md` beside this file for the byte-level description.
+//! See `docs/LICENSE-FORMAT.md` for the byte-level description.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

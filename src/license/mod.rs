@@ -4,7 +4,7 @@
 //! Invariant: everything here is pure except `cli` (which reads and writes files, the OS
 //! random source and the system clock on the sysadmin's behalf). Library functions take time
 //! as unix seconds and never read the clock; authority comes only from an ed25519 signature
-//! by a key in the `Keyring`. The byte-level format is documented in `README-format.md`.
+//! by a key in the `Keyring`. The format is documented in `docs/LICENSE-FORMAT.md`.
 
 pub mod cli;
 mod error;

@@ -8,6 +8,7 @@
 //! The file carries a schema version in `meta`; a newer file than this build knows is refused
 //! before anything is written to it.
 
+pub mod license_records;
 pub mod print_records;
 pub mod records;
 pub mod tables;

@@ -2,6 +2,9 @@
 
 mod crash;
 mod events;
+mod license;
+mod license_cli;
+mod license_live;
 mod orders;
 mod print_transport;
 mod reports;
