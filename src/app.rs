@@ -30,6 +30,8 @@ pub struct Inner {
     pub started_at: Timestamp,
     /// Wakes the print spool when jobs were queued.
     pub spool_wake: tokio::sync::Notify,
+    /// Live printer states kept by the print spool.
+    pub spool: crate::print::spool::Board,
 }
 
 impl std::ops::Deref for App {
@@ -61,6 +63,7 @@ impl App {
                 started: Instant::now(),
                 started_at,
                 spool_wake: tokio::sync::Notify::new(),
+                spool: Default::default(),
             }),
         }
     }

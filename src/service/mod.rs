@@ -6,8 +6,10 @@
 pub mod floor;
 pub mod menu;
 pub mod orders;
+pub mod print_jobs;
 pub mod printing;
 pub mod reports;
+pub mod spool;
 pub mod staff;
 
 use crate::domain::staff::{Role, User};

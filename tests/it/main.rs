@@ -2,4 +2,6 @@
 
 mod orders;
 mod print_transport;
+mod printing;
+mod printing_faults;
 mod support;

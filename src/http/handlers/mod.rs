@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod events;
 pub mod orders;
+pub mod printing;
 pub mod products;
 pub mod reports;
 pub mod system;
@@ -22,5 +23,6 @@ pub fn routes() -> Vec<Route> {
     v.extend(reports::routes());
     v.extend(events::routes());
     v.extend(system::routes());
+    v.extend(printing::routes());
     v
 }

@@ -5,3 +5,4 @@ pub mod daemon;
 pub mod fake_printer;
 
 pub use daemon::{Client, Daemon, PIN, Resp};
+pub mod shop;
