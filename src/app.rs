@@ -32,6 +32,8 @@ pub struct Inner {
     pub spool_wake: tokio::sync::Notify,
     /// The license state every request is judged by (loaded by `license_tasks::start`).
     pub license: crate::service::license::LicenseCache,
+    /// Live printer states kept by the print spool.
+    pub spool: crate::print::spool::Board,
 }
 
 impl std::ops::Deref for App {
@@ -64,6 +66,7 @@ impl App {
                 started_at,
                 spool_wake: tokio::sync::Notify::new(),
                 license: Default::default(),
+                spool: Default::default(),
             }),
         }
     }

@@ -5,7 +5,7 @@
 //! unknown keys refused so a typo is an error, not a silent default); [`Config`] is the
 //! checked result every other module reads.
 
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -125,6 +125,53 @@ pub struct Config {
     pub failover_after: Duration,
     pub mdns: Option<String>,
     pub demo: bool,
+    /// Print spool timing and printer discovery (built-in defaults; tests shorten them).
+    pub print: PrintTuning,
+}
+
+/// Spool and discovery settings that are not in the file: the defaults suit a restaurant LAN;
+/// tests shorten the timings and confine discovery to loopback.
+#[derive(Debug, Clone)]
+pub struct PrintTuning {
+    /// First wait before retrying a failed job; doubles up to `retry_max`.
+    pub retry_first: Duration,
+    pub retry_max: Duration,
+    /// How often an idle printer's status is asked, so its state on the phones stays true.
+    pub probe_every: Duration,
+    /// Transport deadlines: TCP connect, one status round trip, one stalled write.
+    pub connect_timeout: Duration,
+    pub status_timeout: Duration,
+    pub write_timeout: Duration,
+    /// On shutdown, how long a send in progress may take to finish before it is cut off (its
+    /// job is then printed again, marked REPRINT, after the restart).
+    pub stop_grace: Duration,
+    /// Browse mDNS for printers in discovery.
+    pub discover_mdns: bool,
+    /// Subnets (network address, prefix length) probed for ESC/POS printers when asked;
+    /// `None` means the /24 of each IPv4 address of this machine's interfaces.
+    pub discover_subnets: Option<Vec<(Ipv4Addr, u8)>>,
+    /// Ports probed on each address (raw ESC/POS: 9100).
+    pub discover_ports: Vec<u16>,
+    /// Upper bound on one discovery request.
+    pub discover_window: Duration,
+}
+
+impl Default for PrintTuning {
+    fn default() -> Self {
+        PrintTuning {
+            retry_first: Duration::from_secs(1),
+            retry_max: Duration::from_secs(30),
+            probe_every: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(3),
+            status_timeout: Duration::from_secs(2),
+            write_timeout: Duration::from_secs(5),
+            stop_grace: Duration::from_secs(3),
+            discover_mdns: true,
+            discover_subnets: None,
+            discover_ports: vec![9100],
+            discover_window: Duration::from_secs(2),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -276,6 +323,7 @@ impl Config {
                 None
             },
             demo: o.demo,
+            print: PrintTuning::default(),
         })
     }
 
@@ -291,6 +339,9 @@ impl Config {
         c.mdns = None;
         c.tz = TimeZone::UTC;
         c.tz_name = "UTC".into();
+        // Tests and embedders never browse or probe real networks unless they ask to.
+        c.print.discover_mdns = false;
+        c.print.discover_subnets = Some(Vec::new());
         c
     }
 }

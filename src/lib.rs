@@ -102,6 +102,7 @@ pub async fn run(
     let store = open_store(&config, &parts).await?;
     let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
     let (stopping, _) = tokio::sync::watch::channel(false);
+    let shutdown = print::spool::start(app.clone(), shutdown);
     tracing::info!(addr = %listener.local_addr().map_err(RunError::Io)?, "posd is serving");
     let license = service::license_tasks::start(&app)
         .await

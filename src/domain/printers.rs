@@ -121,6 +121,23 @@ impl JobState {
             JobState::Discarded => "discarded",
         }
     }
+    pub fn parse(s: &str) -> Result<JobState> {
+        [
+            JobState::Queued,
+            JobState::Sending,
+            JobState::Done,
+            JobState::Held,
+            JobState::Discarded,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| {
+            Error::invalid(
+                "bad_state",
+                "state must be queued, sending, done, held or discarded",
+            )
+        })
+    }
     pub fn is_pending(self) -> bool {
         matches!(self, JobState::Queued | JobState::Sending)
     }
@@ -184,6 +201,42 @@ pub struct PrintJob {
     /// Printed with a REPRINT banner and this reason.
     pub reprint: Option<String>,
     pub done_at: Option<Timestamp>,
+    /// When a manager released it from `Held`; its waiting time counts from then.
+    pub released_at: Option<Timestamp>,
+}
+
+impl PrintJob {
+    /// Has it waited longer than `hold_after` (since it was queued, or released from hold)?
+    /// Such a job is held for a manager instead of printed, so a printer that comes back after
+    /// an outage does not flood the kitchen with stale tickets.
+    pub fn overdue(&self, now: Timestamp, hold_after: std::time::Duration) -> bool {
+        let since = self.released_at.unwrap_or(self.created_at);
+        let waited = now.duration_since(since);
+        waited.is_positive() && waited.unsigned_abs() > hold_after
+    }
+
+    /// Item ids the ticket lists.
+    pub fn item_ids(&self) -> Vec<u64> {
+        self.ticket.lines.iter().map(|l| l.item_id).collect()
+    }
+}
+
+/// Reason printed under the REPRINT banner when a job was mid-send at a crash or power cut.
+pub const REPRINT_POWER_LOSS: &str = "after power loss";
+/// Reason printed under the REPRINT banner when a failed send may have printed some of it.
+pub const REPRINT_CONNECTION_LOST: &str = "may have printed before: connection lost";
+
+/// Adds `reason` to a job's REPRINT reasons (a manager's reprint that then lost its connection
+/// says both).
+pub fn add_reprint_reason(current: &mut Option<String>, reason: &str) {
+    match current {
+        Some(r) if r.contains(reason) => {}
+        Some(r) => {
+            r.push_str("; ");
+            r.push_str(reason);
+        }
+        None => *current = Some(reason.to_string()),
+    }
 }
 
 /// One send attempt, as seed 000's print_log.
@@ -240,5 +293,67 @@ pub fn default_esc_t(code_page: &str) -> u8 {
         "pc858" => 19,
         "wpc1253" => 47,
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(created: &str) -> PrintJob {
+        PrintJob {
+            id: 1,
+            printer_id: 1,
+            zone_printer_id: 1,
+            kind: JobKind::Order,
+            order_id: None,
+            ticket: TicketData {
+                table_number: 1,
+                table_label: None,
+                order_number: 1,
+                order_id: 1,
+                waiter: "A".into(),
+                at: created.parse().unwrap(),
+                lines: Vec::new(),
+                bill: None,
+            },
+            created_at: created.parse().unwrap(),
+            state: JobState::Queued,
+            attempts: 0,
+            last_error: None,
+            reprint: None,
+            done_at: None,
+            released_at: None,
+        }
+    }
+
+    #[test]
+    fn a_job_is_overdue_after_waiting_longer_than_the_hold_age_since_queued_or_released() {
+        let hold = std::time::Duration::from_secs(30 * 60);
+        let mut j = job("2026-11-21T18:00:00Z");
+        assert!(!j.overdue("2026-11-21T18:30:00Z".parse().unwrap(), hold));
+        assert!(j.overdue("2026-11-21T18:30:01Z".parse().unwrap(), hold));
+        assert!(!j.overdue("2026-11-21T17:00:00Z".parse().unwrap(), hold));
+        j.released_at = Some("2026-11-21T18:40:00Z".parse().unwrap());
+        assert!(!j.overdue("2026-11-21T19:00:00Z".parse().unwrap(), hold));
+        assert!(j.overdue("2026-11-21T19:10:01Z".parse().unwrap(), hold));
+    }
+
+    #[test]
+    fn reprint_reasons_accumulate_once_each() {
+        let mut r = None;
+        add_reprint_reason(&mut r, "requested by Anna");
+        add_reprint_reason(&mut r, REPRINT_CONNECTION_LOST);
+        add_reprint_reason(&mut r, REPRINT_CONNECTION_LOST);
+        assert_eq!(
+            r.as_deref(),
+            Some("requested by Anna; may have printed before: connection lost")
+        );
+    }
+
+    #[test]
+    fn job_states_parse_from_their_names() {
+        assert_eq!(JobState::parse("held").unwrap(), JobState::Held);
+        assert_eq!(JobState::parse("nope").unwrap_err().code, "bad_state");
     }
 }

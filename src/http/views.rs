@@ -5,8 +5,10 @@ use serde_json::{Value, json};
 use crate::domain::floor::{Table, TableGroup};
 use crate::domain::menu::{Category, Product};
 use crate::domain::orders::{Order, OrderItem, Payment};
-use crate::domain::printers::{PrintJob, Printer};
+use crate::domain::printers::{PrintJob, PrintLogEntry, Printer};
 use crate::domain::staff::User;
+use crate::print::discover::Found;
+use crate::print::spool::PrinterLive;
 use crate::service::floor::TableView;
 use crate::service::orders::OrderView;
 
@@ -195,5 +197,47 @@ pub fn job(j: &PrintJob) -> Value {
         "table_number": j.ticket.table_number,
         "order_number": j.ticket.order_number,
         "item_ids": j.ticket.lines.iter().map(|l| l.item_id).collect::<Vec<_>>(),
+        "released_at": j.released_at.map(|t| t.to_string()),
+    })
+}
+
+/// One attempt to print (seed 000's print_log row).
+pub fn print_log(e: &PrintLogEntry) -> Value {
+    json!({
+        "id": e.id,
+        "job_id": e.job_id,
+        "order_id": e.order_id,
+        "printer_id": e.printer_id,
+        "printed_at": e.at.to_string(),
+        "item_ids": e.item_ids,
+        "success": e.success,
+        "error_message": e.error,
+    })
+}
+
+/// A printer's live state: "Kitchen: paper out, 3 tickets waiting".
+pub fn printer_live(s: &PrinterLive) -> Value {
+    json!({
+        "printer_id": s.printer_id,
+        "name": s.name,
+        "state": s.state.as_str(),
+        "detail": s.detail,
+        "queued": s.queued,
+        "held": s.held,
+        "last_error": s.last_error,
+        "since": s.since.to_string(),
+        "checked_at": s.checked_at.map(|t| t.to_string()),
+    })
+}
+
+/// A printer found by discovery.
+pub fn found(f: &Found) -> Value {
+    json!({
+        "ip_address": f.host.to_string(),
+        "port": f.port,
+        "name": f.name,
+        "model": f.model,
+        "source": f.source,
+        "status": f.status,
     })
 }

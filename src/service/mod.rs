@@ -8,8 +8,10 @@ pub mod license;
 pub mod license_tasks;
 pub mod menu;
 pub mod orders;
+pub mod print_jobs;
 pub mod printing;
 pub mod reports;
+pub mod spool;
 pub mod staff;
 
 use crate::domain::staff::{Role, User};

@@ -92,6 +92,7 @@ pub fn enqueue<W: Writer>(
         last_error: None,
         reprint,
         done_at: None,
+        released_at: None,
     };
     w.put(PRINT_JOBS, id, &job)?;
     w.queue_job(printer_id, id)?;

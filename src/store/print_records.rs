@@ -101,6 +101,8 @@ pub struct TicketV1 {
 #[derive(Serialize, Deserialize)]
 pub enum PrintJobRec {
     V1(PrintJobV1),
+    /// Adds `released_at` (a manager released it from hold).
+    V2(PrintJobV2),
 }
 #[derive(Serialize, Deserialize)]
 pub struct PrintJobV1 {
@@ -116,6 +118,43 @@ pub struct PrintJobV1 {
     pub last_error: Option<String>,
     pub reprint: Option<String>,
     pub done_at: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct PrintJobV2 {
+    pub id: u64,
+    pub printer_id: u64,
+    pub zone_printer_id: u64,
+    pub kind: u8,
+    pub order_id: Option<u64>,
+    pub ticket: TicketV1,
+    pub created_at: i64,
+    pub state: u8,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub reprint: Option<String>,
+    pub done_at: Option<i64>,
+    pub released_at: Option<i64>,
+}
+
+impl From<PrintJobV1> for PrintJobV2 {
+    fn from(j: PrintJobV1) -> Self {
+        PrintJobV2 {
+            id: j.id,
+            printer_id: j.printer_id,
+            zone_printer_id: j.zone_printer_id,
+            kind: j.kind,
+            order_id: j.order_id,
+            ticket: j.ticket,
+            created_at: j.created_at,
+            state: j.state,
+            attempts: j.attempts,
+            last_error: j.last_error,
+            reprint: j.reprint,
+            done_at: j.done_at,
+            released_at: None,
+        }
+    }
 }
 
 const KINDS: [JobKind; 4] = [JobKind::Order, JobKind::Void, JobKind::Bill, JobKind::Test];
@@ -203,7 +242,7 @@ fn ticket_dom(t: TicketV1) -> TicketData {
 
 impl Record for PrintJob {
     fn encode(&self) -> Vec<u8> {
-        enc(&PrintJobRec::V1(PrintJobV1 {
+        enc(&PrintJobRec::V2(PrintJobV2 {
             id: self.id,
             printer_id: self.printer_id,
             zone_printer_id: self.zone_printer_id,
@@ -216,10 +255,14 @@ impl Record for PrintJob {
             last_error: self.last_error.clone(),
             reprint: self.reprint.clone(),
             done_at: self.done_at.map(ms),
+            released_at: self.released_at.map(ms),
         }))
     }
     fn decode(b: &[u8]) -> Result<Self> {
-        let PrintJobRec::V1(j) = dec("print job", b)?;
+        let j = match dec::<PrintJobRec>("print job", b)? {
+            PrintJobRec::V1(j) => PrintJobV2::from(j),
+            PrintJobRec::V2(j) => j,
+        };
         Ok(PrintJob {
             id: j.id,
             printer_id: j.printer_id,
@@ -239,6 +282,7 @@ impl Record for PrintJob {
             last_error: j.last_error,
             reprint: j.reprint,
             done_at: j.done_at.map(ts),
+            released_at: j.released_at.map(ts),
         })
     }
 }
@@ -315,5 +359,73 @@ impl Record for PrintToggles {
             bills,
             voids,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v1_job() -> PrintJobV1 {
+        PrintJobV1 {
+            id: 7,
+            printer_id: 2,
+            zone_printer_id: 1,
+            kind: 1,
+            order_id: Some(40),
+            ticket: TicketV1 {
+                table_number: 12,
+                table_label: Some("Βεράντα".into()),
+                order_number: 5,
+                order_id: 40,
+                waiter: "Anna".into(),
+                at: 1_700_000_000_000,
+                lines: vec![TicketLineV1 {
+                    item_id: 9,
+                    quantity: 2,
+                    name: "Μουσακάς".into(),
+                    options: vec!["Feta".into()],
+                    preferences: vec![("Cooking".into(), "Medium".into())],
+                    removed: vec!["Onions".into()],
+                    notes: Some("no salt".into()),
+                    unit_price: 1250,
+                }],
+                bill: None,
+            },
+            created_at: 1_700_000_000_000,
+            state: 3,
+            attempts: 4,
+            last_error: Some("paper out".into()),
+            reprint: Some("after power loss".into()),
+            done_at: None,
+        }
+    }
+
+    /// A job written by the first version (before hold release existed) still reads, with
+    /// nothing released.
+    #[test]
+    fn a_v1_print_job_reads_as_never_released() {
+        let bytes = postcard::to_allocvec(&PrintJobRec::V1(v1_job())).unwrap();
+        assert_eq!(bytes[0], 0, "V1 is variant 0");
+        let j = PrintJob::decode(&bytes).unwrap();
+        assert_eq!(j.id, 7);
+        assert_eq!((j.printer_id, j.zone_printer_id), (2, 1));
+        assert_eq!(j.kind, JobKind::Void);
+        assert_eq!(j.state, JobState::Held);
+        assert_eq!(j.attempts, 4);
+        assert_eq!(j.reprint.as_deref(), Some("after power loss"));
+        assert_eq!(j.released_at, None);
+        assert_eq!(j.ticket.lines[0].removed, vec!["Onions".to_string()]);
+        assert_eq!(j.ticket.table_label.as_deref(), Some("Βεράντα"));
+    }
+
+    #[test]
+    fn jobs_are_written_as_v2_and_read_back_whole() {
+        let mut j =
+            PrintJob::decode(&postcard::to_allocvec(&PrintJobRec::V1(v1_job())).unwrap()).unwrap();
+        j.released_at = Some(ts(1_700_000_100_000));
+        let bytes = j.encode();
+        assert_eq!(bytes[0], 1, "V2 is variant 1");
+        assert_eq!(PrintJob::decode(&bytes).unwrap(), j);
     }
 }

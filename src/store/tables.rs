@@ -40,3 +40,8 @@ pub const PRINT_LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("print_l
 
 /// Who changed what (seed 003's audit trail), append-only.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+/// (printer id, job id) → (): jobs held for a manager (too old to print unasked).
+pub const PRINT_HELD: TableDefinition<(u64, u64), ()> = TableDefinition::new("print_held");
+/// (order id, log id) → (): the print log of one order without scanning history.
+pub const PRINT_LOG_BY_ORDER: TableDefinition<(u64, u64), ()> =
+    TableDefinition::new("print_log_by_order");

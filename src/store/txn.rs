@@ -30,6 +30,20 @@ pub trait Reader {
     fn idempotent(&self, key: &str) -> Result<Option<Vec<u8>>>;
     /// Job ids still queued for a printer, oldest first.
     fn queued_jobs(&self, printer_id: u64) -> Result<Vec<u64>>;
+    /// (printer id, job id) of held jobs, of one printer or all.
+    fn held_jobs(&self, printer_id: Option<u64>) -> Result<Vec<(u64, u64)>>;
+    /// Print log ids of one order, oldest first.
+    fn log_of_order(&self, order_id: u64) -> Result<Vec<u64>>;
+    /// Up to `limit` records with ids below `before` (all when `None`), newest first, for which
+    /// `keep` is true; at most `scan` records are read (history tables stay cheap to browse).
+    fn recent<R: Record>(
+        &self,
+        def: U64Table,
+        before: Option<u64>,
+        limit: usize,
+        scan: usize,
+        keep: &dyn Fn(&R) -> bool,
+    ) -> Result<Vec<R>>;
 }
 
 /// Writes; only inside a write transaction.
@@ -52,6 +66,8 @@ pub trait Writer: Reader {
     fn put_idempotent(&self, key: &str, v: &[u8]) -> Result<()>;
     fn queue_job(&self, printer_id: u64, job_id: u64) -> Result<()>;
     fn unqueue_job(&self, printer_id: u64, job_id: u64) -> Result<()>;
+    fn set_held(&self, printer_id: u64, job_id: u64, held: bool) -> Result<()>;
+    fn index_log(&self, order_id: u64, log_id: u64) -> Result<()>;
 }
 
 pub(super) fn schema_version(r: &ReadTransaction) -> Result<Option<u32>> {
@@ -87,7 +103,9 @@ pub(super) fn create_all(w: &WriteTransaction) -> Result<()> {
         PRINT_JOBS,
         PRINT_QUEUE,
         PRINT_LOG,
-        AUDIT
+        AUDIT,
+        PRINT_HELD,
+        PRINT_LOG_BY_ORDER
     );
     Ok(())
 }
@@ -162,6 +180,54 @@ macro_rules! impl_reader {
                 {
                     let (k, _) = e.map_err(storage)?;
                     out.push(k.value().1);
+                }
+                Ok(out)
+            }
+            fn held_jobs(&self, printer_id: Option<u64>) -> Result<Vec<(u64, u64)>> {
+                let t = self.open_table(PRINT_HELD).map_err(storage)?;
+                let (lo, hi) = match printer_id {
+                    Some(p) => ((p, 0), (p, u64::MAX)),
+                    None => ((0, 0), (u64::MAX, u64::MAX)),
+                };
+                let mut out = Vec::new();
+                for e in t.range(lo..=hi).map_err(storage)? {
+                    let (k, _) = e.map_err(storage)?;
+                    out.push(k.value());
+                }
+                Ok(out)
+            }
+            fn log_of_order(&self, order_id: u64) -> Result<Vec<u64>> {
+                let t = self.open_table(PRINT_LOG_BY_ORDER).map_err(storage)?;
+                let mut out = Vec::new();
+                for e in t
+                    .range((order_id, 0)..=(order_id, u64::MAX))
+                    .map_err(storage)?
+                {
+                    let (k, _) = e.map_err(storage)?;
+                    out.push(k.value().1);
+                }
+                Ok(out)
+            }
+            fn recent<R: Record>(
+                &self,
+                def: U64Table,
+                before: Option<u64>,
+                limit: usize,
+                scan: usize,
+                keep: &dyn Fn(&R) -> bool,
+            ) -> Result<Vec<R>> {
+                let t = self.open_table(def).map_err(storage)?;
+                let mut out = Vec::new();
+                let range = t.range(..before.unwrap_or(u64::MAX)).map_err(storage)?;
+                for e in range.rev().take(scan) {
+                    let (_, v) = e.map_err(storage)?;
+                    let r = R::decode(v.value())?;
+                    if keep(&r) {
+                        out.push(r);
+                        if out.len() >= limit {
+                            break;
+                        }
+                    }
                 }
                 Ok(out)
             }
@@ -271,6 +337,20 @@ impl Writer for WriteTransaction {
     fn unqueue_job(&self, printer_id: u64, job_id: u64) -> Result<()> {
         let mut t = self.open_table(PRINT_QUEUE).map_err(storage)?;
         t.remove((printer_id, job_id)).map_err(storage)?;
+        Ok(())
+    }
+    fn set_held(&self, printer_id: u64, job_id: u64, held: bool) -> Result<()> {
+        let mut t = self.open_table(PRINT_HELD).map_err(storage)?;
+        if held {
+            t.insert((printer_id, job_id), ()).map_err(storage)?;
+        } else {
+            t.remove((printer_id, job_id)).map_err(storage)?;
+        }
+        Ok(())
+    }
+    fn index_log(&self, order_id: u64, log_id: u64) -> Result<()> {
+        let mut t = self.open_table(PRINT_LOG_BY_ORDER).map_err(storage)?;
+        t.insert((order_id, log_id), ()).map_err(storage)?;
         Ok(())
     }
 }

@@ -7,5 +7,7 @@ mod license_cli;
 mod license_live;
 mod orders;
 mod print_transport;
+mod printing;
+mod printing_faults;
 mod reports;
 mod support;

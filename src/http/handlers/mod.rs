@@ -4,6 +4,7 @@ pub mod auth;
 pub mod events;
 pub mod license;
 pub mod orders;
+pub mod printing;
 pub mod products;
 pub mod reports;
 pub mod system;
@@ -24,5 +25,6 @@ pub fn routes() -> Vec<Route> {
     v.extend(events::routes());
     v.extend(system::routes());
     v.extend(license::routes());
+    v.extend(printing::routes());
     v
 }

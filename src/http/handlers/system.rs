@@ -44,6 +44,7 @@ async fn status(app: App, _r: Req) -> Result<Resp> {
         "demo": app.config.demo,
         "printers": printers.iter().map(views::printer).collect::<Vec<_>>(),
         "license": super::license::summary(&app),
+        "printer_states": super::printing::states(&app),
     }))
 }
 

@@ -7,3 +7,4 @@ pub mod license;
 pub mod sse;
 
 pub use daemon::{Client, Daemon, PIN, Resp};
+pub mod shop;
