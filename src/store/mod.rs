@@ -306,6 +306,24 @@ fn open_db(path: &Path) -> std::result::Result<Database, OpenError> {
     let mut b = Database::builder();
     // redb's default cache is 1 GiB; a Pi serving one restaurant needs a few MiB.
     b.set_cache_size(CACHE_BYTES);
+    if exists {
+        // Look before opening for writing: a read-write open touches the file (its header),
+        // and a file from a newer posd must be left exactly as it is. A file that needs
+        // repair after a power cut can't be opened read-only; the read-write open repairs it
+        // and the version is checked again below.
+        if let Ok(ro) = b.open_read_only(path) {
+            let found = ro
+                .begin_read()
+                .ok()
+                .and_then(|r| txn::schema_version(&r).ok().flatten());
+            if let Some(v) = found.filter(|v| *v > SCHEMA_VERSION) {
+                return Err(OpenError::TooNew {
+                    found: v,
+                    known: SCHEMA_VERSION,
+                });
+            }
+        }
+    }
     let db = if exists {
         b.open(path).map_err(|e| OpenError::Io(e.to_string()))?
     } else {
@@ -357,4 +375,69 @@ fn migrate(db: &Database, found: u32) -> std::result::Result<(), OpenError> {
     Err(OpenError::Io(format!(
         "no migration from schema {found} to {SCHEMA_VERSION}"
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digest(p: &Path) -> Vec<u8> {
+        use sha2::Digest;
+        sha2::Sha256::digest(std::fs::read(p).unwrap()).to_vec()
+    }
+
+    /// A database written by a newer posd is refused with a clear message and left untouched.
+    #[test]
+    fn a_newer_database_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .write_blocking(|w| w.set_meta("schema_version", &(SCHEMA_VERSION + 1).to_le_bytes()))
+            .unwrap();
+        drop(store);
+        // Let the writer thread let go of its handle.
+        std::thread::sleep(Duration::from_millis(50));
+        let file = dir.path().join(DB_FILE);
+        let before = digest(&file);
+        let err = Store::open(dir.path())
+            .err()
+            .expect("a newer schema must be refused");
+        assert!(
+            matches!(err, OpenError::TooNew { found, known } if found == SCHEMA_VERSION + 1 && known == SCHEMA_VERSION)
+        );
+        assert!(err.to_string().contains("newer posd"), "{err}");
+        assert_eq!(before, digest(&file), "the refused file was modified");
+    }
+
+    /// A redb file that is not a posd database is refused, not adopted.
+    #[test]
+    fn a_foreign_redb_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::create(dir.path().join(DB_FILE)).unwrap();
+        let w = db.begin_write().unwrap();
+        {
+            let mut t = w
+                .open_table(redb::TableDefinition::<u64, u64>::new("theirs"))
+                .unwrap();
+            t.insert(1, 2).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        assert!(matches!(
+            Store::open(dir.path()).err(),
+            Some(OpenError::NotPosd)
+        ));
+    }
+
+    /// Reopening a current database keeps its data.
+    #[test]
+    fn reopening_keeps_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let id = s.write_blocking(|w| w.next_id("x")).unwrap();
+        drop(s);
+        std::thread::sleep(Duration::from_millis(50));
+        let s = Store::open(dir.path()).unwrap();
+        assert_eq!(s.write_blocking(|w| w.next_id("x")).unwrap(), id + 1);
+    }
 }

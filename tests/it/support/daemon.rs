@@ -150,21 +150,7 @@ impl Daemon {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Result<Resp, String> {
-        let mut b = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "posd");
-        if let Some(t) = token {
-            b = b.header("authorization", format!("Bearer {t}"));
-        }
-        let bytes = match body {
-            Some(v) => {
-                b = b.header("content-type", "application/json");
-                Bytes::from(serde_json::to_vec(&v).unwrap())
-            }
-            None => Bytes::new(),
-        };
-        self.raw(b.body(Full::new(bytes)).unwrap()).await
+        call(self.addr, method, path, token, body).await
     }
 
     /// Send a fully built request.
