@@ -2,6 +2,7 @@
 
 mod crash;
 mod events;
+mod fixtures;
 mod license;
 mod license_cli;
 mod license_live;
