@@ -49,6 +49,8 @@ impl Default for Parts {
 #[derive(Debug)]
 pub enum RunError {
     Store(store::OpenError),
+    /// The data drive did not appear in time (or the wrong one did).
+    Drive(mount::WaitError),
     Seed(error::Error),
     Io(std::io::Error),
 }
@@ -57,6 +59,7 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Store(e) => write!(f, "{e}"),
+            RunError::Drive(e) => write!(f, "{e}"),
             RunError::Seed(e) => write!(f, "could not seed the demo restaurant: {e}"),
             RunError::Io(e) => write!(f, "{e}"),
         }
@@ -90,14 +93,43 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     parts: Parts,
 ) -> Result<(), RunError> {
+    if let Some(m) = &config.mount {
+        mount::wait_for_drive(m, systemd::status)
+            .await
+            .map_err(RunError::Drive)?;
+    }
+    systemd::status("Opening the store");
     let store = open_store(&config, &parts).await?;
     let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
     let (stopping, _) = tokio::sync::watch::channel(false);
-    tracing::info!(addr = %listener.local_addr().map_err(RunError::Io)?, "posd is serving");
+    let addr = listener.local_addr().map_err(RunError::Io)?;
+    let drive_watch = tokio::spawn(drive::watch(app.store.clone(), app.config.clone()));
+    let discovery = app.config.mdns.as_deref().and_then(|host| {
+        discovery::Discovery::start(host, &app.config.restaurant_name, addr.port())
+            .map_err(|e| tracing::error!(CODE = "mdns_failed", "mDNS is off: {e}"))
+            .ok()
+    });
+    tracing::info!(%addr, "posd is serving");
+    systemd::ready(&systemd::describe(&app));
+    let background = [
+        drive_watch,
+        tokio::spawn(systemd::supervise(app.clone())),
+        tokio::spawn(systemd::debug_hooks(app.clone())),
+    ];
+    let shutdown = async {
+        shutdown.await;
+        systemd::stopping();
+    };
     http::server::serve(app, listener, shutdown, stopping).await;
+    drop(discovery);
+    background.iter().for_each(|t| t.abort());
     tracing::info!("posd stopped");
     Ok(())
 }
 pub mod cli;
+pub mod discovery;
+pub mod drive;
 pub mod logging;
+pub mod mount;
 pub mod print;
+pub mod systemd;
