@@ -136,6 +136,59 @@ mod tests {
         assert!(h.check_writable().is_ok() && !h.is_broken());
     }
 
+    fn count(s: &super::super::Store) -> Option<Vec<u8>> {
+        s.read_blocking(|r| {
+            use crate::store::Reader;
+            r.meta("probe")
+        })
+        .unwrap()
+    }
+
+    /// Closing (drive gone) refuses reads and writes; reopening the same file keeps every
+    /// committed write and serves again.
+    #[tokio::test]
+    async fn close_then_reopen_keeps_the_data() {
+        use crate::store::{Store, Writer};
+        let d = tempfile::tempdir().unwrap();
+        let s = Store::open(d.path()).unwrap();
+        s.write(|w| w.set_meta("probe", b"1")).await.unwrap();
+        s.close().unwrap();
+        assert!(!s.is_open());
+        let e = s.write(|w| w.set_meta("probe", b"2")).await.unwrap_err();
+        assert_eq!(e.code, "storage_unavailable");
+        s.reopen().unwrap();
+        assert_eq!(count(&s), Some(b"1".to_vec()));
+        s.write(|w| w.set_meta("probe", b"3")).await.unwrap();
+        assert_eq!(count(&s), Some(b"3".to_vec()));
+    }
+
+    /// A drive without posd.redb (an empty stick) is never given a fresh database at runtime.
+    #[test]
+    fn reopen_never_creates_a_missing_database() {
+        use crate::store::{DB_FILE, Store};
+        let d = tempfile::tempdir().unwrap();
+        let s = Store::open(d.path()).unwrap();
+        s.close().unwrap();
+        std::fs::remove_file(d.path().join(DB_FILE)).unwrap();
+        let e = s.reopen().unwrap_err().to_string();
+        assert!(e.contains("right data drive"), "{e}");
+        assert!(!d.path().join(DB_FILE).exists());
+    }
+
+    /// While the drive is marked failed no write reaches redb, even one already queued.
+    #[tokio::test]
+    async fn a_marked_drive_refuses_writes_without_touching_the_file() {
+        use crate::store::{Store, Writer};
+        let d = tempfile::tempdir().unwrap();
+        let s = Store::open(d.path()).unwrap();
+        s.health().set_problem(Some("pulled".into()));
+        let e = s.write(|w| w.set_meta("probe", b"x")).await.unwrap_err();
+        assert!(e.detail.contains("pulled"), "{e}");
+        assert_eq!(count(&s), None);
+        s.reopen().unwrap();
+        s.write(|w| w.set_meta("probe", b"x")).await.unwrap();
+    }
+
     #[test]
     fn low_space_refuses_only_below_the_floor() {
         let h = DriveHealth::default();

@@ -448,3 +448,57 @@ fn sh_out(cmd: &str) -> String {
         .unwrap();
     String::from_utf8_lossy(&o.stdout).to_string()
 }
+
+/// A drive that vanishes without IO errors first (unmounted under posd): the drive watch
+/// notices within a second and refuses writes; an empty stick plugged in instead gets
+/// nothing written on it (posd never starts a fresh database at runtime); the right drive
+/// back brings service back.
+#[test]
+fn an_unmounted_drive_is_noticed_and_an_empty_stick_is_not_used() {
+    if !need_root("an_unmounted_drive_is_noticed_and_an_empty_stick_is_not_used") {
+        return;
+    }
+    // The "drive" lives on /dev/shm (a tmpfs: another device than the temp dir's parent).
+    let backing = tempfile::tempdir_in("/dev/shm").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mnt = work.path().join("posdata");
+    std::fs::create_dir(&mnt).unwrap();
+    let bind = format!(
+        "mount --bind '{}' '{}'",
+        backing.path().display(),
+        mnt.display()
+    );
+    assert!(sh(&bind));
+    let _u = Unmount(mnt.clone());
+    let p = spawn_on(work.path(), &mnt, "min_free_mib = 1");
+    p.ready(Duration::from_secs(60));
+    let w = Writes::new(&p);
+    assert_eq!(w.add(&p).status, 201);
+    assert!(sh(&format!("umount -l '{}'", mnt.display())));
+    let took = w.until(&p, Duration::from_secs(5), |r| r.status == 503);
+    eprintln!(
+        "FIGURE drive unmounted -> first 503: {} ms",
+        took.as_millis()
+    );
+    assert!(took <= Duration::from_secs(1), "{took:?}");
+    assert!(sh(&format!(
+        "mount -t tmpfs -o size=16m other '{}'",
+        mnt.display()
+    )));
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(w.add(&p).status, 503);
+    assert_eq!(
+        std::fs::read_dir(&mnt).unwrap().count(),
+        0,
+        "posd wrote on an empty stick"
+    );
+    let h = health(&p);
+    assert!(h["reason"].as_str().unwrap().contains("right drive"), "{h}");
+    assert!(sh(&format!("umount '{}'", mnt.display())));
+    assert!(sh(&bind));
+    let back = w.until(&p, Duration::from_secs(10), |r| r.status == 201);
+    eprintln!(
+        "FIGURE drive re-mounted -> serving: {} ms",
+        back.as_millis()
+    );
+}
