@@ -10,18 +10,28 @@
 //! - [`service`]: one function per use case: domain rules inside one store transaction.
 //! - [`http`]: the hyper server, router, handlers, JSON, SSE. The only part that knows HTTP.
 //! - [`app`]: the shared handle passed to every handler.
+//! - [`print`]: code pages, ticket rendering, printer status and transport.
+//! - [`license`]: signed offline license files and their enforcement rules.
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod discovery;
 pub mod domain;
+pub mod drive;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod license;
+pub mod logging;
+pub mod mount;
+pub mod print;
 pub mod service;
 pub mod store;
+pub mod systemd;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -53,6 +63,8 @@ pub enum RunError {
     Drive(mount::WaitError),
     Seed(error::Error),
     Io(std::io::Error),
+    /// The license state could not be loaded or created, or the trusted keys are unusable.
+    License(error::Error),
 }
 
 impl std::fmt::Display for RunError {
@@ -62,6 +74,7 @@ impl std::fmt::Display for RunError {
             RunError::Drive(e) => write!(f, "{e}"),
             RunError::Seed(e) => write!(f, "could not seed the demo restaurant: {e}"),
             RunError::Io(e) => write!(f, "{e}"),
+            RunError::License(e) => write!(f, "license: {e}"),
         }
     }
 }
@@ -103,6 +116,9 @@ pub async fn run(
     let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
     let (stopping, _) = tokio::sync::watch::channel(false);
     let addr = listener.local_addr().map_err(RunError::Io)?;
+    let license = service::license_tasks::start(&app)
+        .await
+        .map_err(RunError::License)?;
     let drive_watch = tokio::spawn(drive::watch(app.store.clone(), app.config.clone()));
     let discovery = app.config.mdns.as_deref().and_then(|host| {
         discovery::Discovery::start(host, &app.config.restaurant_name, addr.port())
@@ -121,15 +137,9 @@ pub async fn run(
         systemd::stopping();
     };
     http::server::serve(app, listener, shutdown, stopping).await;
+    license.stop().await;
     drop(discovery);
     background.iter().for_each(|t| t.abort());
     tracing::info!("posd stopped");
     Ok(())
 }
-pub mod cli;
-pub mod discovery;
-pub mod drive;
-pub mod logging;
-pub mod mount;
-pub mod print;
-pub mod systemd;

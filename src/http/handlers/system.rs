@@ -49,6 +49,7 @@ async fn status(app: App, _r: Req) -> Result<Resp> {
         "timezone": app.config.tz_name,
         "demo": app.config.demo,
         "printers": printers.iter().map(views::printer).collect::<Vec<_>>(),
+        "license": super::license::summary(&app),
         "disk": app.store.health().space().map(|s| json!({
             "free_bytes": s.free, "total_bytes": s.total, "read_only": s.read_only,
             "min_free_bytes": app.config.min_free_bytes,
