@@ -192,7 +192,10 @@ fn waits_for_the_drive_and_is_ready_within_a_second_of_the_mount() {
     let mounted = Instant::now();
     let ready = p.ready(Duration::from_secs(30));
     let took = ready.duration_since(mounted);
-    eprintln!("FIGURE drive appears -> READY: {} ms", took.as_millis());
+    eprintln!(
+        "FIGURE drive appears -> READY (seeding the demo): {} ms",
+        took.as_millis()
+    );
     // The demo seeding (argon2 for 22 users) is part of this start; without --demo it is less.
     assert!(mnt.join("posd.redb").is_file());
     assert!(
