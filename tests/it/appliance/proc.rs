@@ -286,12 +286,14 @@ pub fn is_root() -> bool {
     nix::unistd::geteuid().is_root()
 }
 
-/// Skip (loudly) unless root: mounts need it.
+/// Skip (loudly) unless root: mounts and network namespaces need it.
 pub fn need_root(test: &str) -> bool {
     if is_root() {
         return true;
     }
-    eprintln!("SKIPPED {test}: needs root for mounts (run the suite as root to cover it)");
+    eprintln!(
+        "SKIPPED {test}: needs root for mounts and network namespaces (run the suite as root)"
+    );
     false
 }
 
