@@ -34,6 +34,8 @@ pub struct Inner {
     pub license: crate::service::license::LicenseCache,
     /// Live printer states kept by the print spool.
     pub spool: crate::print::spool::Board,
+    /// Open HTTP connections (for systemd's STATUS line).
+    pub connections: std::sync::atomic::AtomicUsize,
 }
 
 impl std::ops::Deref for App {
@@ -67,6 +69,7 @@ impl App {
                 spool_wake: tokio::sync::Notify::new(),
                 license: Default::default(),
                 spool: Default::default(),
+                connections: Default::default(),
             }),
         }
     }

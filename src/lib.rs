@@ -19,15 +19,19 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod discovery;
 pub mod domain;
+pub mod drive;
 pub mod error;
 pub mod events;
 pub mod http;
 pub mod license;
 pub mod logging;
+pub mod mount;
 pub mod print;
 pub mod service;
 pub mod store;
+pub mod systemd;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -55,6 +59,8 @@ impl Default for Parts {
 #[derive(Debug)]
 pub enum RunError {
     Store(store::OpenError),
+    /// The data drive did not appear in time (or the wrong one did).
+    Drive(mount::WaitError),
     Seed(error::Error),
     Io(std::io::Error),
     /// The license state could not be loaded or created, or the trusted keys are unusable.
@@ -65,6 +71,7 @@ impl std::fmt::Display for RunError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             RunError::Store(e) => write!(f, "{e}"),
+            RunError::Drive(e) => write!(f, "{e}"),
             RunError::Seed(e) => write!(f, "could not seed the demo restaurant: {e}"),
             RunError::Io(e) => write!(f, "{e}"),
             RunError::License(e) => write!(f, "license: {e}"),
@@ -99,16 +106,41 @@ pub async fn run(
     shutdown: impl Future<Output = ()>,
     parts: Parts,
 ) -> Result<(), RunError> {
+    if let Some(m) = &config.mount {
+        mount::wait_for_drive(m, systemd::status)
+            .await
+            .map_err(RunError::Drive)?;
+    }
+    systemd::status("Opening the store");
     let store = open_store(&config, &parts).await?;
     let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
     let (stopping, _) = tokio::sync::watch::channel(false);
     let shutdown = print::spool::start(app.clone(), shutdown);
-    tracing::info!(addr = %listener.local_addr().map_err(RunError::Io)?, "posd is serving");
+    let addr = listener.local_addr().map_err(RunError::Io)?;
     let license = service::license_tasks::start(&app)
         .await
         .map_err(RunError::License)?;
+    let drive_watch = tokio::spawn(drive::watch(app.store.clone(), app.config.clone()));
+    let discovery = app.config.mdns.as_deref().and_then(|host| {
+        discovery::Discovery::start(host, &app.config.restaurant_name, addr.port())
+            .map_err(|e| tracing::error!(CODE = "mdns_failed", "mDNS is off: {e}"))
+            .ok()
+    });
+    tracing::info!(%addr, "posd is serving");
+    systemd::ready(&systemd::describe(&app));
+    let background = [
+        drive_watch,
+        tokio::spawn(systemd::supervise(app.clone())),
+        tokio::spawn(systemd::debug_hooks(app.clone())),
+    ];
+    let shutdown = async {
+        shutdown.await;
+        systemd::stopping();
+    };
     http::server::serve(app, listener, shutdown, stopping).await;
     license.stop().await;
+    drop(discovery);
+    background.iter().for_each(|t| t.abort());
     tracing::info!("posd stopped");
     Ok(())
 }

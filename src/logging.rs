@@ -16,7 +16,11 @@ pub fn init() {
     if under_systemd && let Ok(j) = tracing_journald::layer() {
         let _ = tracing_subscriber::registry()
             .with(filter)
-            .with(j.with_syslog_identifier("posd".into()))
+            // No "F_" prefix: fields arrive as ORDER_ID=, TABLE=, PRINTER=, USER=, CODE=.
+            .with(
+                j.with_syslog_identifier("posd".into())
+                    .with_field_prefix(None),
+            )
             .try_init();
         return;
     }

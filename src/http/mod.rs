@@ -34,6 +34,7 @@ pub async fn dispatch(
     let mut r = Req::new(parts, body, peer, app.config.http.max_body);
     r.stop = Some(stop);
     let started = std::time::Instant::now();
+    let what = format!("{} {}", r.method, r.path);
     let out = match router.find(&r.method, &r.path) {
         Ok((route, params)) => {
             r.params = params;
@@ -44,13 +45,28 @@ pub async fn dispatch(
     match out {
         Ok(resp) => resp,
         Err(e) => {
-            if matches!(e.kind, Kind::Internal | Kind::StorageUnavailable) {
-                tracing::error!(
-                    CODE = e.code,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "request failed: {}",
-                    e.detail
-                );
+            // Priorities: a bug is an error; a refused write (drive gone, disk low) a warning,
+            // its cause is logged once at error level by the drive watch; a client mistake
+            // (4xx) is routine and only visible at debug level.
+            let ms = started.elapsed().as_millis() as u64;
+            match e.kind {
+                Kind::Internal => {
+                    tracing::error!(
+                        CODE = e.code,
+                        elapsed_ms = ms,
+                        "{what} failed: {}",
+                        e.detail
+                    )
+                }
+                Kind::StorageUnavailable => {
+                    tracing::warn!(
+                        CODE = e.code,
+                        elapsed_ms = ms,
+                        "{what} refused: {}",
+                        e.detail
+                    )
+                }
+                _ => tracing::debug!(CODE = e.code, "{what} rejected: {}", e.detail),
             }
             error_response(&e, app.now())
         }

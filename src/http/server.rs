@@ -86,6 +86,8 @@ pub async fn serve(
             .serve_connection(io, svc);
         let conn = graceful.watch(conn);
         let idle = limits.idle_timeout;
+        let app3 = app.clone();
+        app3.connections.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             tokio::pin!(conn);
             loop {
@@ -106,6 +108,7 @@ pub async fn serve(
                 }
             }
             drop(permit);
+            app3.connections.fetch_sub(1, Ordering::Relaxed);
         });
     }
     drop(listener);

@@ -87,6 +87,8 @@ pub async fn open(
     table_id: u64,
     notes: Option<String>,
 ) -> Result<OrderView> {
+    // Below the free-space floor new orders stop; paying and closing still fit.
+    app.store.health().check_room(app.config.min_free_bytes)?;
     let notes = text::optional("notes", notes.as_deref(), 200)?;
     let now = app.now();
     let day = day_key(app.day_rule().day_of(now));
@@ -167,6 +169,7 @@ pub async fn add_items(
     lines: Vec<LineInput>,
     idem: Option<String>,
 ) -> Result<OrderView> {
+    app.store.health().check_room(app.config.min_free_bytes)?;
     if lines.is_empty() {
         return Err(Error::invalid("empty_batch", "add at least one item"));
     }
@@ -402,6 +405,7 @@ pub async fn cancel_item(app: &App, actor: &Actor, id: u64, item_id: u64) -> Res
         Ok(())
     })
     .await
+    .inspect(|v| tracing::info!(ORDER_ID = id, TABLE = v.table_number, USER = %actor.user.username, item_id, "item voided"))
 }
 
 pub async fn cancel(app: &App, actor: &Actor, id: u64) -> Result<OrderView> {
@@ -413,6 +417,7 @@ pub async fn cancel(app: &App, actor: &Actor, id: u64) -> Result<OrderView> {
         Ok(())
     })
     .await
+    .inspect(|v| tracing::info!(ORDER_ID = id, TABLE = v.table_number, USER = %actor.user.username, "order cancelled"))
 }
 
 pub async fn assign_waiter(app: &App, actor: &Actor, id: u64, waiter_id: u64) -> Result<OrderView> {
@@ -482,5 +487,6 @@ pub async fn print_bill(app: &App, actor: &Actor, id: u64, printer_id: u64) -> R
         })
         .await?;
     app.spool_wake.notify_waiters();
+    tracing::info!(ORDER_ID = id, PRINTER = printer_id, USER = %actor.user.username, job, "bill queued");
     Ok(job)
 }

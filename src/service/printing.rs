@@ -298,6 +298,7 @@ pub async fn save_printer(
         })
         .await?;
     app.spool_wake.notify_waiters();
+    tracing::info!(PRINTER = p.id, name = %p.name, host = %p.host, port = p.port, "printer saved");
     Ok(p)
 }
 

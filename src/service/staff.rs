@@ -67,7 +67,7 @@ pub async fn login(app: &App, ip: IpAddr, username: &str, pin: &str) -> Result<L
                 w.put(USERS, id, &u)
             })
             .await?;
-        tracing::info!(USER = %u.username, CODE = "bad_credentials", "wrong PIN");
+        tracing::warn!(USER = %u.username, CODE = "bad_credentials", "wrong PIN");
         return Err(wrong_pin());
     }
     app.throttle.succeeded(ip);

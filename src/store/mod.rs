@@ -8,6 +8,7 @@
 //! The file carries a schema version in `meta`; a newer file than this build knows is refused
 //! before anything is written to it.
 
+pub mod health;
 pub mod license_records;
 pub mod print_records;
 pub mod records;
@@ -23,6 +24,7 @@ use redb::{Database, Durability, ReadableDatabase, WriteTransaction};
 use tokio::sync::oneshot;
 
 use crate::error::{Error, Result};
+pub use health::{DriveHealth, Space};
 pub use records::Record;
 pub use txn::{Reader, Writer};
 
@@ -67,7 +69,8 @@ impl std::error::Error for OpenError {}
 
 /// A queued write: runs its closure in its own transaction with the durability it is given and
 /// returns what to tell the caller once the batch's durable commit is known.
-type Job = Box<dyn FnOnce(&Database, Durability) -> Done + Send>;
+/// The database is `Err` while the drive is gone (the handle is closed): the job only replies.
+type Job = Box<dyn FnOnce(Result<&Database>, Durability) -> Done + Send>;
 
 /// The outcome of a job, told to its caller only after the batch is durable (or failed).
 struct Done {
@@ -86,7 +89,9 @@ pub struct Store {
 }
 
 struct Inner {
-    db: RwLock<Arc<Database>>,
+    /// `None` while the drive is gone, between [`Store::close`] and [`Store::reopen`].
+    db: RwLock<Option<Arc<Database>>>,
+    health: Arc<DriveHealth>,
     jobs: mpsc::Sender<Job>,
     path: PathBuf,
     /// When the writer last finished a job (for the watchdog's "writer hung" check).
@@ -102,7 +107,8 @@ impl Store {
         let (tx, rx) = mpsc::channel::<Job>();
         let beat = Arc::new(std::sync::Mutex::new((Instant::now(), false)));
         let inner = Arc::new(Inner {
-            db: RwLock::new(db),
+            db: RwLock::new(Some(db)),
+            health: Arc::new(DriveHealth::default()),
             jobs: tx,
             path,
             writer_beat: beat.clone(),
@@ -119,11 +125,13 @@ impl Store {
         &self.inner.path
     }
 
-    fn db(&self) -> Arc<Database> {
-        match self.inner.db.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+    fn db(&self) -> Result<Arc<Database>> {
+        self.inner.current()
+    }
+
+    /// The drive's health as the store sees it (problem, free space).
+    pub fn health(&self) -> &DriveHealth {
+        &self.inner.health
     }
 
     /// Run `f` in a read snapshot on the blocking pool.
@@ -132,10 +140,12 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&redb::ReadTransaction) -> Result<T> + Send + 'static,
     {
-        let db = self.db();
+        let db = self.db()?;
+        let health = self.inner.health.clone();
         tokio::task::spawn_blocking(move || {
-            let txn = db.begin_read().map_err(storage)?;
-            f(&txn)
+            let r = db.begin_read().map_err(storage).and_then(|txn| f(&txn));
+            health.observe(&r);
+            r
         })
         .await
         .map_err(|e| Error::internal(format!("read task failed: {e}")))?
@@ -148,18 +158,28 @@ impl Store {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> Result<T> + Send + 'static,
     {
+        self.inner.health.check_writable()?;
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |db: &Database, durability: Durability| {
-            match write_with(db, durability, f) {
+        let health = self.inner.health.clone();
+        let job: Job = Box::new(move |db: Result<&Database>, durability: Durability| {
+            // Checked again on the writer: the drive may have failed while this job queued.
+            let r = health
+                .check_writable()
+                .and(db)
+                .and_then(|db| write_with(db, durability, f));
+            match r {
                 Ok(v) => Done {
                     committed: true,
                     reply: Box::new(move |durable: Result<()>| {
-                        let _ = tx.send(durable.map(|()| v));
+                        let r = durable.map(|()| v);
+                        health.observe(&r);
+                        let _ = tx.send(r);
                     }),
                 },
                 Err(e) => Done {
                     committed: false,
                     reply: Box::new(move |_| {
+                        health.observe::<()>(&Err(e.clone()));
                         let _ = tx.send(Err(e));
                     }),
                 },
@@ -178,14 +198,15 @@ impl Store {
     where
         F: FnOnce(&WriteTransaction) -> Result<T>,
     {
-        write_now(&self.db(), f)
+        let db = self.db()?;
+        write_now(&db, f)
     }
 
     pub fn read_blocking<T, F>(&self, f: F) -> Result<T>
     where
         F: FnOnce(&redb::ReadTransaction) -> Result<T>,
     {
-        let txn = self.db().begin_read().map_err(storage)?;
+        let txn = self.db()?.begin_read().map_err(storage)?;
         f(&txn)
     }
 
@@ -197,6 +218,105 @@ impl Store {
         }
     }
 }
+
+impl Inner {
+    fn current(&self) -> Result<Arc<Database>> {
+        let g = match self.db.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        g.clone()
+            .ok_or_else(|| Error::storage("the database is closed until the data drive is back"))
+    }
+
+    fn slot(&self) -> std::sync::RwLockWriteGuard<'_, Option<Arc<Database>>> {
+        match self.db.write() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+}
+
+impl Store {
+    /// Close the database and open the same file again: after the drive came back (a new
+    /// device, possibly) or after a redb IO error, which leaves the old handle refusing writes.
+    /// Never creates a file: a drive without `posd.redb` is refused, so an empty stick or the
+    /// SD card's bare mount-point folder never silently becomes a new, empty restaurant.
+    /// Blocking (file IO); call it from the blocking pool.
+    pub fn reopen(&self) -> std::result::Result<(), OpenError> {
+        let path = &self.inner.path;
+        if !path.is_file() {
+            return Err(OpenError::Io(format!(
+                "{} is missing; is this the right data drive?",
+                path.display()
+            )));
+        }
+        // Can the file be written at all? If not (read-only or dead file system), keep the old
+        // handle: it still serves reads on a read-only drive.
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| OpenError::Io(format!("{} cannot be written: {e}", path.display())))?;
+        self.close()?;
+        let db = open_db(path)?;
+        *self.inner.slot() = Some(Arc::new(db));
+        self.inner.health.mark_healthy();
+        Ok(())
+    }
+
+    /// Is a database handle open?
+    pub fn is_open(&self) -> bool {
+        self.inner.current().is_ok()
+    }
+
+    /// Drop the database handle (after the drive went away), so the kernel can release the
+    /// dead file system and nothing more is written to it. Reads and writes fail with 503
+    /// until [`Store::reopen`]. Blocking: waits for in-flight transactions.
+    pub fn close(&self) -> std::result::Result<(), OpenError> {
+        let old = self.inner.slot().take();
+        if let Some(mut old) = old {
+            // Readers and the writer hold a clone for one transaction only; redb locks the file,
+            // so the old handle must be gone before the file is opened again.
+            let deadline = Instant::now() + REOPEN_WAIT;
+            loop {
+                match Arc::try_unwrap(old) {
+                    Ok(db) => {
+                        drop(db);
+                        break;
+                    }
+                    Err(still) if Instant::now() < deadline => {
+                        old = still;
+                        std::thread::sleep(Duration::from_millis(10));
+                    }
+                    Err(still) => {
+                        *self.inner.slot() = Some(still);
+                        return Err(OpenError::Io(
+                            "the old database handle is still in use (a hung write?)".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fault injection for watchdog tests: queue a write job that never finishes, so the
+    /// writer thread hangs exactly as it would on a drive that stopped answering. Only reachable
+    /// through `POSD_DEBUG_HOOKS=1` + SIGUSR2 (see `crate::systemd`), never from the network.
+    pub fn hang_writer(&self) {
+        let job: Job = Box::new(|_db, _durability| {
+            tracing::warn!("debug hook: the writer thread now hangs on purpose");
+            loop {
+                std::thread::park();
+            }
+        });
+        let _ = self.inner.jobs.send(job);
+    }
+}
+
+/// How long `close` waits for in-flight transactions on the old handle.
+const REOPEN_WAIT: Duration = Duration::from_secs(3);
 
 fn write_now<T, F>(db: &Database, f: F) -> Result<T>
 where
@@ -245,10 +365,7 @@ fn writer_loop(
             }
         }
         let Some(inner) = inner.upgrade() else { break };
-        let db = match inner.db.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        };
+        let db = inner.current();
         drop(inner);
         if let Ok(mut b) = beat.lock() {
             *b = (Instant::now(), true);
@@ -263,7 +380,11 @@ fn writer_loop(
                 Durability::None
             };
             // A panicking job must not kill the writer: that request fails, service goes on.
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&db, durability))) {
+            let run = || match &db {
+                Ok(db) => job(Ok(db), durability),
+                Err(e) => job(Err(e.clone()), durability),
+            };
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
                 Ok(d) => {
                     if d.committed {
                         pending_non_durable = i + 1 != n;
@@ -274,10 +395,9 @@ fn writer_loop(
             }
         }
         // The last job rolled back after earlier ones committed without fsync: persist them.
-        let outcome = if pending_non_durable {
-            write_now(&db, |_| Ok(()))
-        } else {
-            Ok(())
+        let outcome = match &db {
+            Ok(db) if pending_non_durable => write_now(db, |_| Ok(())),
+            _ => Ok(()),
         };
         // Let go of the database before answering, so a caller that stops posd right after
         // its write can reopen the folder at once.

@@ -1,5 +1,6 @@
 //! The one integration test binary: real sockets and real parts, one module per area.
 
+mod appliance;
 mod crash;
 mod events;
 mod fixtures;

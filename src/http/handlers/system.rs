@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::domain::printers::PrintToggles;
+use crate::drive::{self, Verdict};
 use crate::error::Result;
 use crate::http::io::{Req, Resp, created, double, ok};
 use crate::http::router::Route;
@@ -25,8 +26,13 @@ pub fn routes() -> Vec<Route> {
 }
 
 async fn health(app: App, _r: Req) -> Result<Resp> {
+    let (status, reason) = match drive::verdict(&app.store, app.config.min_free_bytes) {
+        Verdict::Healthy => ("healthy", None),
+        Verdict::Degraded(why) => ("degraded", Some(why)),
+    };
     ok(json!({
-        "status": "healthy",
+        "status": status,
+        "reason": reason,
         "version": env!("CARGO_PKG_VERSION"),
         "uptime": app.started.elapsed().as_secs(),
         "timestamp": app.now().to_string(),
@@ -45,6 +51,10 @@ async fn status(app: App, _r: Req) -> Result<Resp> {
         "printers": printers.iter().map(views::printer).collect::<Vec<_>>(),
         "license": super::license::summary(&app),
         "printer_states": super::printing::states(&app),
+        "disk": app.store.health().space().map(|s| json!({
+            "free_bytes": s.free, "total_bytes": s.total, "read_only": s.read_only,
+            "min_free_bytes": app.config.min_free_bytes,
+        })),
     }))
 }
 
