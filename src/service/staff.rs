@@ -21,6 +21,9 @@ pub struct LoggedIn {
     pub expires_at: Timestamp,
 }
 
+/// Counter (in `meta`) of login attempts with a name that cannot log in.
+const UNKNOWN_LOGINS: &str = "unknown_user_logins";
+
 fn wrong_pin() -> Error {
     Error::unauthorized("bad_credentials", "wrong username or PIN")
 }
@@ -55,6 +58,11 @@ pub async fn login(app: &App, ip: IpAddr, username: &str, pin: &str) -> Result<L
         .await?;
     let Some(u) = found else {
         app.throttle.failed(ip, now);
+        // A wrong PIN costs a hash and a durable commit (its failure count); so must this,
+        // or the commit's fsync tells an attacker which usernames exist.
+        app.store
+            .write(|w| w.next_id(UNKNOWN_LOGINS).map(|_| ()))
+            .await?;
         return Err(wrong_pin());
     };
     if !ok {

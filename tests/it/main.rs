@@ -1,5 +1,6 @@
 //! The one integration test binary: real sockets and real parts, one module per area.
 
+mod auth;
 mod orders;
 mod print_transport;
 mod support;
