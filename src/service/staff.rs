@@ -276,10 +276,11 @@ pub struct UserEdit {
     pub hourly_rate: Option<Option<i64>>,
 }
 
-/// Change a user under a manager's rules, in one transaction.
+/// Change a user under a manager's rules, in one transaction (`f` may change other records
+/// in the same transaction).
 async fn modify<F>(app: &App, actor: &Actor, id: u64, f: F) -> Result<User>
 where
-    F: FnOnce(&mut User, Timestamp) -> Result<()> + Send + 'static,
+    F: FnOnce(&redb::WriteTransaction, &mut User, Timestamp) -> Result<()> + Send + 'static,
 {
     actor.require_manager()?;
     let now = app.now();
@@ -295,7 +296,7 @@ where
                 return Err(Error::forbidden("only a sysadmin may change a sysadmin"));
             }
             let was_live = u.can_log_in();
-            f(&mut u, now)?;
+            f(w, &mut u, now)?;
             w.put(USERS, id, &u)?;
             if was_live && !u.can_log_in() || u.sessions_valid_after == now {
                 w.purge_sessions(Some(id), 0)?;
@@ -321,7 +322,7 @@ pub async fn edit(app: &App, actor: &Actor, id: u64, e: UserEdit) -> Result<User
             "only a sysadmin may grant the sysadmin role",
         ));
     }
-    modify(app, actor, id, move |u, now| {
+    modify(app, actor, id, move |_, u, now| {
         if let Some(n) = name {
             u.display_name = n;
         }
@@ -343,7 +344,7 @@ pub async fn reset_pin(app: &App, actor: &Actor, id: u64, pin: String) -> Result
     actor.require_manager()?;
     staff::pin(&pin)?;
     let hash = app.hasher.hash(pin, app.rng.as_ref()).await?;
-    modify(app, actor, id, move |u, now| {
+    modify(app, actor, id, move |_, u, now| {
         u.pin_hash = hash;
         u.unlock();
         u.revoke_sessions(now);
@@ -356,7 +357,7 @@ pub async fn set_blocked(app: &App, actor: &Actor, id: u64, blocked: bool) -> Re
     if id == actor.id() && blocked {
         return Err(Error::conflict("self_block", "you cannot block yourself"));
     }
-    modify(app, actor, id, move |u, now| {
+    modify(app, actor, id, move |_, u, now| {
         u.active = !blocked;
         if blocked {
             u.revoke_sessions(now);
@@ -367,40 +368,36 @@ pub async fn set_blocked(app: &App, actor: &Actor, id: u64, blocked: bool) -> Re
 }
 
 pub async fn unlock(app: &App, actor: &Actor, id: u64) -> Result<User> {
-    modify(app, actor, id, |u, _| {
+    modify(app, actor, id, |_, u, _| {
         u.unlock();
         Ok(())
     })
     .await
 }
 
-/// Soft delete: the name stays in history and stays reserved.
+/// Soft delete: the name stays in history and stays reserved. Nobody keeps the deleted user
+/// as assistant; all of it in one transaction.
 pub async fn delete(app: &App, actor: &Actor, id: u64) -> Result<()> {
     if id == actor.id() {
         return Err(Error::conflict("self_delete", "you cannot delete yourself"));
     }
-    modify(app, actor, id, |u, now| {
+    modify(app, actor, id, move |w, u, now| {
         u.deleted = true;
         u.active = false;
         u.assistant_id = None;
         u.revoke_sessions(now);
+        for mut other in w
+            .all::<User>(USERS)?
+            .into_iter()
+            .filter(|o| o.id != id && o.assistant_id == Some(id))
+        {
+            other.assistant_id = None;
+            w.put(USERS, other.id, &other)?;
+        }
         Ok(())
     })
     .await?;
-    // Nobody keeps a deleted user as assistant.
-    app.store
-        .write(move |w| {
-            for mut u in w
-                .all::<User>(USERS)?
-                .into_iter()
-                .filter(|u| u.assistant_id == Some(id))
-            {
-                u.assistant_id = None;
-                w.put(USERS, u.id, &u)?;
-            }
-            Ok(())
-        })
-        .await
+    Ok(())
 }
 
 /// Make `assistant_id` the assistant of waiter `id` (seed 000: B then manages A's tables).
@@ -416,14 +413,15 @@ pub async fn assign_assistant(
             "a waiter cannot assist themselves",
         ));
     }
-    let a = app.store.read(move |r| user(r, assistant_id)).await?;
-    if !a.can_log_in() {
-        return Err(Error::conflict(
-            "assistant_inactive",
-            format!("{} is blocked or deleted", a.username),
-        ));
-    }
-    modify(app, actor, id, move |u, _| {
+    // Checked inside the write, so the assistant cannot be deleted between check and save.
+    modify(app, actor, id, move |w, u, _| {
+        let a = user(w, assistant_id)?;
+        if !a.can_log_in() {
+            return Err(Error::conflict(
+                "assistant_inactive",
+                format!("{} is blocked or deleted", a.username),
+            ));
+        }
         u.assistant_id = Some(assistant_id);
         Ok(())
     })
@@ -431,7 +429,7 @@ pub async fn assign_assistant(
 }
 
 pub async fn remove_assistant(app: &App, actor: &Actor, id: u64) -> Result<User> {
-    modify(app, actor, id, |u, _| {
+    modify(app, actor, id, |_, u, _| {
         if u.assistant_id.is_none() {
             return Err(Error::not_found("assistant of user", u.id));
         }

@@ -3,4 +3,5 @@
 mod auth;
 mod orders;
 mod print_transport;
+mod setup;
 mod support;
