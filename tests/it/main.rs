@@ -1,6 +1,7 @@
 //! The one integration test binary: real sockets and real parts, one module per area.
 
 mod auth;
+mod errors;
 mod orders;
 mod print_transport;
 mod setup;
