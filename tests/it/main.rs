@@ -2,6 +2,7 @@
 
 mod auth;
 mod errors;
+mod matrix;
 mod orders;
 mod print_transport;
 mod setup;

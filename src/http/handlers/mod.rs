@@ -1,6 +1,7 @@
 //! Request handlers, one module per API area. Each is short: parse, call `service`, render.
 
 pub mod auth;
+pub mod docs;
 pub mod events;
 pub mod orders;
 pub mod products;
@@ -22,5 +23,6 @@ pub fn routes() -> Vec<Route> {
     v.extend(reports::routes());
     v.extend(events::routes());
     v.extend(system::routes());
+    v.extend(docs::routes());
     v
 }
