@@ -276,11 +276,19 @@ pub struct UserEdit {
     pub hourly_rate: Option<Option<i64>>,
 }
 
+/// What a change does to the user's sessions.
+enum Sessions {
+    Keep,
+    /// End every session of the user (PIN reset, role change, block, delete).
+    End,
+}
+
 /// Change a user under a manager's rules, in one transaction (`f` may change other records
-/// in the same transaction).
+/// in the same transaction). Sessions end when `f` says so, and whenever the user can no
+/// longer log in.
 async fn modify<F>(app: &App, actor: &Actor, id: u64, f: F) -> Result<User>
 where
-    F: FnOnce(&redb::WriteTransaction, &mut User, Timestamp) -> Result<()> + Send + 'static,
+    F: FnOnce(&redb::WriteTransaction, &mut User) -> Result<Sessions> + Send + 'static,
 {
     actor.require_manager()?;
     let now = app.now();
@@ -296,9 +304,12 @@ where
                 return Err(Error::forbidden("only a sysadmin may change a sysadmin"));
             }
             let was_live = u.can_log_in();
-            f(w, &mut u, now)?;
+            let end = matches!(f(w, &mut u)?, Sessions::End);
+            if end {
+                u.revoke_sessions(now);
+            }
             w.put(USERS, id, &u)?;
-            if was_live && !u.can_log_in() || u.sessions_valid_after == now {
+            if end || was_live && !u.can_log_in() {
                 w.purge_sessions(Some(id), 0)?;
             }
             Ok(u)
@@ -322,20 +333,21 @@ pub async fn edit(app: &App, actor: &Actor, id: u64, e: UserEdit) -> Result<User
             "only a sysadmin may grant the sysadmin role",
         ));
     }
-    modify(app, actor, id, move |_, u, now| {
+    modify(app, actor, id, move |_, u| {
         if let Some(n) = name {
             u.display_name = n;
-        }
-        if let Some(r) = e.role
-            && r != u.role
-        {
-            u.role = r;
-            u.revoke_sessions(now);
         }
         if let Some(h) = e.hourly_rate {
             u.hourly_rate = h;
         }
-        Ok(())
+        match e.role {
+            // A token must never carry a role its user no longer has.
+            Some(r) if r != u.role => {
+                u.role = r;
+                Ok(Sessions::End)
+            }
+            _ => Ok(Sessions::Keep),
+        }
     })
     .await
 }
@@ -344,11 +356,10 @@ pub async fn reset_pin(app: &App, actor: &Actor, id: u64, pin: String) -> Result
     actor.require_manager()?;
     staff::pin(&pin)?;
     let hash = app.hasher.hash(pin, app.rng.as_ref()).await?;
-    modify(app, actor, id, move |_, u, now| {
+    modify(app, actor, id, move |_, u| {
         u.pin_hash = hash;
         u.unlock();
-        u.revoke_sessions(now);
-        Ok(())
+        Ok(Sessions::End)
     })
     .await
 }
@@ -357,20 +368,21 @@ pub async fn set_blocked(app: &App, actor: &Actor, id: u64, blocked: bool) -> Re
     if id == actor.id() && blocked {
         return Err(Error::conflict("self_block", "you cannot block yourself"));
     }
-    modify(app, actor, id, move |_, u, now| {
+    modify(app, actor, id, move |_, u| {
         u.active = !blocked;
-        if blocked {
-            u.revoke_sessions(now);
-        }
-        Ok(())
+        Ok(if blocked {
+            Sessions::End
+        } else {
+            Sessions::Keep
+        })
     })
     .await
 }
 
 pub async fn unlock(app: &App, actor: &Actor, id: u64) -> Result<User> {
-    modify(app, actor, id, |_, u, _| {
+    modify(app, actor, id, |_, u| {
         u.unlock();
-        Ok(())
+        Ok(Sessions::Keep)
     })
     .await
 }
@@ -381,11 +393,10 @@ pub async fn delete(app: &App, actor: &Actor, id: u64) -> Result<()> {
     if id == actor.id() {
         return Err(Error::conflict("self_delete", "you cannot delete yourself"));
     }
-    modify(app, actor, id, move |w, u, now| {
+    modify(app, actor, id, move |w, u| {
         u.deleted = true;
         u.active = false;
         u.assistant_id = None;
-        u.revoke_sessions(now);
         for mut other in w
             .all::<User>(USERS)?
             .into_iter()
@@ -394,7 +405,7 @@ pub async fn delete(app: &App, actor: &Actor, id: u64) -> Result<()> {
             other.assistant_id = None;
             w.put(USERS, other.id, &other)?;
         }
-        Ok(())
+        Ok(Sessions::End)
     })
     .await?;
     Ok(())
@@ -414,7 +425,7 @@ pub async fn assign_assistant(
         ));
     }
     // Checked inside the write, so the assistant cannot be deleted between check and save.
-    modify(app, actor, id, move |w, u, _| {
+    modify(app, actor, id, move |w, u| {
         let a = user(w, assistant_id)?;
         if !a.can_log_in() {
             return Err(Error::conflict(
@@ -423,18 +434,18 @@ pub async fn assign_assistant(
             ));
         }
         u.assistant_id = Some(assistant_id);
-        Ok(())
+        Ok(Sessions::Keep)
     })
     .await
 }
 
 pub async fn remove_assistant(app: &App, actor: &Actor, id: u64) -> Result<User> {
-    modify(app, actor, id, |_, u, _| {
+    modify(app, actor, id, |_, u| {
         if u.assistant_id.is_none() {
             return Err(Error::not_found("assistant of user", u.id));
         }
         u.assistant_id = None;
-        Ok(())
+        Ok(Sessions::Keep)
     })
     .await
 }

@@ -275,6 +275,32 @@ async fn pin_reset_block_and_delete_end_sessions() {
         .expect(401, "bad_credentials");
 }
 
+/// Editing a waiter's name leaves them logged in; changing their role logs them out, so no
+/// token carries a role its user no longer has.
+#[tokio::test]
+async fn a_role_change_ends_sessions_but_a_rename_does_not() {
+    let d = Daemon::start().await;
+    let m = d.manager().await;
+    let w = d.waiter(4).await;
+    let id = waiter_id(4);
+    m.put(
+        &format!("/api/waiters/{id}"),
+        json!({"display_name": "Four"}),
+    )
+    .await
+    .ok();
+    m.put(&format!("/api/waiters/{id}/unlock"), json!({}))
+        .await
+        .ok();
+    assert_eq!(me(&d, &w.token).await.ok()["display_name"], "Four");
+    m.put(&format!("/api/waiters/{id}"), json!({"role": "manager"}))
+        .await
+        .ok();
+    me(&d, &w.token).await.expect(401, "session_invalid");
+    let again = try_login(&d, "waiter04", PIN).await;
+    assert_eq!(again.ok()["user"]["role"], "manager");
+}
+
 /// Walk every staff response and make sure neither a PIN nor its hash is in it.
 #[tokio::test]
 async fn pins_never_appear_in_any_response() {
