@@ -3,6 +3,7 @@
 mod auth;
 mod errors;
 mod matrix;
+mod menu;
 mod openapi;
 mod orders;
 mod print_transport;
