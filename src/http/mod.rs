@@ -35,12 +35,19 @@ pub async fn dispatch(
     r.stop = Some(stop);
     let started = std::time::Instant::now();
     let what = format!("{} {}", r.method, r.path);
+    // RFC 9110: a 405 names the methods the resource does accept.
+    let mut allow = None;
     let out = match router.find(&r.method, &r.path) {
         Ok((route, params)) => {
             r.params = params;
             run(app.clone(), route, r).await
         }
-        Err(e) => Err(e),
+        Err(e) => {
+            if e.kind == Kind::MethodNotAllowed {
+                allow = router.allow(&r.path);
+            }
+            Err(e)
+        }
     };
     match out {
         Ok(resp) => resp,
@@ -68,7 +75,11 @@ pub async fn dispatch(
                 }
                 _ => tracing::debug!(CODE = e.code, "{what} rejected: {}", e.detail),
             }
-            error_response(&e, app.now())
+            let mut resp = error_response(&e, app.now());
+            if let Some(v) = allow.and_then(|a| a.parse().ok()) {
+                resp.headers_mut().insert(http::header::ALLOW, v);
+            }
+            resp
         }
     }
 }

@@ -91,6 +91,21 @@ impl Router {
         &self.routes
     }
 
+    /// The methods a known path accepts, for the `Allow` header of a 405.
+    pub fn allow(&self, path: &str) -> Option<String> {
+        let path = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
+        let m = self.tree.at(path).ok()?;
+        let methods: Vec<&str> = m
+            .value
+            .iter()
+            .map(|i| self.routes[*i].method.as_str())
+            .collect();
+        Some(methods.join(", "))
+    }
+
     /// Find the route for a request; 404 for unknown paths, 405 for known paths with another
     /// method.
     pub fn find(&self, method: &Method, path: &str) -> Result<(&Route, Vec<(String, String)>)> {

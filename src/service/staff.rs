@@ -21,6 +21,9 @@ pub struct LoggedIn {
     pub expires_at: Timestamp,
 }
 
+/// Counter (in `meta`) of login attempts with a name that cannot log in.
+const UNKNOWN_LOGINS: &str = "unknown_user_logins";
+
 fn wrong_pin() -> Error {
     Error::unauthorized("bad_credentials", "wrong username or PIN")
 }
@@ -55,6 +58,11 @@ pub async fn login(app: &App, ip: IpAddr, username: &str, pin: &str) -> Result<L
         .await?;
     let Some(u) = found else {
         app.throttle.failed(ip, now);
+        // A wrong PIN costs a hash and a durable commit (its failure count); so must this,
+        // or the commit's fsync tells an attacker which usernames exist.
+        app.store
+            .write(|w| w.next_id(UNKNOWN_LOGINS).map(|_| ()))
+            .await?;
         return Err(wrong_pin());
     };
     if !ok {
@@ -272,10 +280,19 @@ pub struct UserEdit {
     pub hourly_rate: Option<Option<i64>>,
 }
 
-/// Change a user under a manager's rules, in one transaction.
+/// What a change does to the user's sessions.
+enum Sessions {
+    Keep,
+    /// End every session of the user (PIN reset, role change, block, delete).
+    End,
+}
+
+/// Change a user under a manager's rules, in one transaction (`f` may change other records
+/// in the same transaction). Sessions end when `f` says so, and whenever the user can no
+/// longer log in.
 async fn modify<F>(app: &App, actor: &Actor, id: u64, f: F) -> Result<User>
 where
-    F: FnOnce(&mut User, Timestamp) -> Result<()> + Send + 'static,
+    F: FnOnce(&redb::WriteTransaction, &mut User) -> Result<Sessions> + Send + 'static,
 {
     actor.require_manager()?;
     let now = app.now();
@@ -291,9 +308,12 @@ where
                 return Err(Error::forbidden("only a sysadmin may change a sysadmin"));
             }
             let was_live = u.can_log_in();
-            f(&mut u, now)?;
+            let end = matches!(f(w, &mut u)?, Sessions::End);
+            if end {
+                u.revoke_sessions(now);
+            }
             w.put(USERS, id, &u)?;
-            if was_live && !u.can_log_in() || u.sessions_valid_after == now {
+            if end || was_live && !u.can_log_in() {
                 w.purge_sessions(Some(id), 0)?;
             }
             Ok(u)
@@ -326,20 +346,21 @@ pub async fn edit(app: &App, actor: &Actor, id: u64, e: UserEdit) -> Result<User
             })
             .await?;
     }
-    modify(app, actor, id, move |u, now| {
+    modify(app, actor, id, move |_, u| {
         if let Some(n) = name {
             u.display_name = n;
-        }
-        if let Some(r) = e.role
-            && r != u.role
-        {
-            u.role = r;
-            u.revoke_sessions(now);
         }
         if let Some(h) = e.hourly_rate {
             u.hourly_rate = h;
         }
-        Ok(())
+        match e.role {
+            // A token must never carry a role its user no longer has.
+            Some(r) if r != u.role => {
+                u.role = r;
+                Ok(Sessions::End)
+            }
+            _ => Ok(Sessions::Keep),
+        }
     })
     .await
 }
@@ -348,11 +369,10 @@ pub async fn reset_pin(app: &App, actor: &Actor, id: u64, pin: String) -> Result
     actor.require_manager()?;
     staff::pin(&pin)?;
     let hash = app.hasher.hash(pin, app.rng.as_ref()).await?;
-    modify(app, actor, id, move |u, now| {
+    modify(app, actor, id, move |_, u| {
         u.pin_hash = hash;
         u.unlock();
-        u.revoke_sessions(now);
-        Ok(())
+        Ok(Sessions::End)
     })
     .await
 }
@@ -361,51 +381,47 @@ pub async fn set_blocked(app: &App, actor: &Actor, id: u64, blocked: bool) -> Re
     if id == actor.id() && blocked {
         return Err(Error::conflict("self_block", "you cannot block yourself"));
     }
-    modify(app, actor, id, move |u, now| {
+    modify(app, actor, id, move |_, u| {
         u.active = !blocked;
-        if blocked {
-            u.revoke_sessions(now);
-        }
-        Ok(())
+        Ok(if blocked {
+            Sessions::End
+        } else {
+            Sessions::Keep
+        })
     })
     .await
 }
 
 pub async fn unlock(app: &App, actor: &Actor, id: u64) -> Result<User> {
-    modify(app, actor, id, |u, _| {
+    modify(app, actor, id, |_, u| {
         u.unlock();
-        Ok(())
+        Ok(Sessions::Keep)
     })
     .await
 }
 
-/// Soft delete: the name stays in history and stays reserved.
+/// Soft delete: the name stays in history and stays reserved. Nobody keeps the deleted user
+/// as assistant; all of it in one transaction.
 pub async fn delete(app: &App, actor: &Actor, id: u64) -> Result<()> {
     if id == actor.id() {
         return Err(Error::conflict("self_delete", "you cannot delete yourself"));
     }
-    modify(app, actor, id, |u, now| {
+    modify(app, actor, id, move |w, u| {
         u.deleted = true;
         u.active = false;
         u.assistant_id = None;
-        u.revoke_sessions(now);
-        Ok(())
+        for mut other in w
+            .all::<User>(USERS)?
+            .into_iter()
+            .filter(|o| o.id != id && o.assistant_id == Some(id))
+        {
+            other.assistant_id = None;
+            w.put(USERS, other.id, &other)?;
+        }
+        Ok(Sessions::End)
     })
     .await?;
-    // Nobody keeps a deleted user as assistant.
-    app.store
-        .write(move |w| {
-            for mut u in w
-                .all::<User>(USERS)?
-                .into_iter()
-                .filter(|u| u.assistant_id == Some(id))
-            {
-                u.assistant_id = None;
-                w.put(USERS, u.id, &u)?;
-            }
-            Ok(())
-        })
-        .await
+    Ok(())
 }
 
 /// Make `assistant_id` the assistant of waiter `id` (seed 000: B then manages A's tables).
@@ -421,27 +437,28 @@ pub async fn assign_assistant(
             "a waiter cannot assist themselves",
         ));
     }
-    let a = app.store.read(move |r| user(r, assistant_id)).await?;
-    if !a.can_log_in() {
-        return Err(Error::conflict(
-            "assistant_inactive",
-            format!("{} is blocked or deleted", a.username),
-        ));
-    }
-    modify(app, actor, id, move |u, _| {
+    // Checked inside the write, so the assistant cannot be deleted between check and save.
+    modify(app, actor, id, move |w, u| {
+        let a = user(w, assistant_id)?;
+        if !a.can_log_in() {
+            return Err(Error::conflict(
+                "assistant_inactive",
+                format!("{} is blocked or deleted", a.username),
+            ));
+        }
         u.assistant_id = Some(assistant_id);
-        Ok(())
+        Ok(Sessions::Keep)
     })
     .await
 }
 
 pub async fn remove_assistant(app: &App, actor: &Actor, id: u64) -> Result<User> {
-    modify(app, actor, id, |u, _| {
+    modify(app, actor, id, |_, u| {
         if u.assistant_id.is_none() {
             return Err(Error::not_found("assistant of user", u.id));
         }
         u.assistant_id = None;
-        Ok(())
+        Ok(Sessions::Keep)
     })
     .await
 }

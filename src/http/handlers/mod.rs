@@ -1,6 +1,7 @@
 //! Request handlers, one module per API area. Each is short: parse, call `service`, render.
 
 pub mod auth;
+pub mod docs;
 pub mod events;
 pub mod license;
 pub mod orders;
@@ -26,5 +27,6 @@ pub fn routes() -> Vec<Route> {
     v.extend(system::routes());
     v.extend(license::routes());
     v.extend(printing::routes());
+    v.extend(docs::routes());
     v
 }

@@ -84,6 +84,19 @@ impl Daemon {
     }
 
     pub async fn start_in(dir: tempfile::TempDir, f: impl FnOnce(&mut Config)) -> Daemon {
+        Self::start_custom(dir, f, PinHasher::fast_for_tests()).await
+    }
+
+    /// The demo restaurant with the production PIN hasher (timing tests).
+    pub async fn start_with_hasher(hasher: PinHasher) -> Daemon {
+        Self::start_custom(tempfile::tempdir().unwrap(), |_| {}, hasher).await
+    }
+
+    async fn start_custom(
+        dir: tempfile::TempDir,
+        f: impl FnOnce(&mut Config),
+        hasher: PinHasher,
+    ) -> Daemon {
         let mut config = Config::for_dir(dir.path());
         config.demo = true;
         f(&mut config);
@@ -91,7 +104,7 @@ impl Daemon {
         let parts = posd::Parts {
             clock: clock.clone(),
             rng: Arc::new(SeededRandom::new(42)),
-            hasher: PinHasher::fast_for_tests(),
+            hasher,
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
