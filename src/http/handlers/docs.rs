@@ -27,6 +27,8 @@ const PARTS: &[(&str, &str)] = &[
     ("menu", include_str!("../openapi/menu.json")),
     ("orders", include_str!("../openapi/orders.json")),
     ("system", include_str!("../openapi/system.json")),
+    ("printing", include_str!("../openapi/printing.json")),
+    ("license", include_str!("../openapi/license.json")),
 ];
 
 pub fn routes() -> Vec<Route> {
