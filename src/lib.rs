@@ -101,3 +101,4 @@ pub async fn run(
 pub mod cli;
 pub mod logging;
 pub mod print;
+pub mod ui;

@@ -3,3 +3,4 @@
 mod orders;
 mod print_transport;
 mod support;
+mod ui;

@@ -1,0 +1,29 @@
+// Printer trouble as people say it: "Kitchen: paper out, 3 waiting". Works with or without the
+// state/queued fields (older posd versions report printers without them).
+
+import { t, has, num } from './i18n.js';
+
+const FINE = new Set(['ok', 'ready', 'online', 'idle', 'printing']);
+
+/** Merge a `printer` live event into a list of printers. */
+export function applyEvent(list, ev) {
+  const p = list.find((x) => x.id === ev.printer_id);
+  if (p) { p.state = ev.state; p.queued = ev.queued; }
+  return list;
+}
+
+export function stateText(state) {
+  if (!state) return t('pstate_unknown');
+  const k = `pstate_${state}`;
+  return has(k) ? t(k) : state.replace(/_/g, ' ');
+}
+
+export const inTrouble = (p) => p.is_active !== false && typeof p.state === 'string' && !FINE.has(p.state);
+
+/** One line per printer in trouble. */
+export function troubleLines(list) {
+  return (list || []).filter(inTrouble).map((p) => {
+    const q = p.queued > 0 ? `, ${t('n_waiting', { n: num(p.queued) })}` : '';
+    return `${p.name}: ${stateText(p.state)}${q}`;
+  });
+}
