@@ -46,11 +46,14 @@ export function fill(el, ...kids) {
 }
 
 let toastBox;
-/** A short message at the bottom; kind: ok | warn | bad. */
+/**
+ * A short message over the middle of the screen (never over the bars, banners or buttons;
+ * taps go through it); kind: ok | warn | bad. A new one replaces the one showing.
+ */
 export function toast(text, kind = 'ok', ms = 3500) {
-  if (!toastBox) toastBox = document.body.appendChild(h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
+  if (!toastBox?.isConnected) toastBox = document.body.appendChild(h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' }));
   const el = h('div', { class: ['toast', kind] }, text);
-  toastBox.append(el);
+  toastBox.replaceChildren(el);
   setTimeout(() => el.remove(), ms);
   return el;
 }

@@ -167,5 +167,7 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && started) { refreshSoon(screen?.orderId); resend(); }
 });
 setInterval(() => { if (started && outbox.pending().length && isOnline()) resend(); }, 5000);
+// Colleagues' payments reach this phone only as table changes; a slow poll keeps their tiles right.
+setInterval(() => { if (started && document.visibilityState === 'visible' && isOnline()) refreshSoon(); }, 30000);
 
 if (getSession()) boot(); else showLogin();
