@@ -4,7 +4,7 @@
 import { h, fill } from '../shared/dom.js';
 import { t, money, num } from '../shared/i18n.js';
 import { get } from '../shared/api.js';
-import { applyEvent, stateText, inTrouble } from '../shared/printers.js';
+import { applyEvent, stateText, inTrouble, fromStatus } from '../shared/printers.js';
 import { card, table, statusPill, fmtTime } from './ui.js';
 
 export default async function floor(ctx) {
@@ -19,7 +19,7 @@ export default async function floor(ctx) {
     names = Object.fromEntries(users.map((u) => [u.id, u.display_name]));
   }
   async function loadPrinters() {
-    try { printers = (await get('/api/system/status')).printers || []; } catch { printers = []; }
+    try { printers = fromStatus(await get('/api/system/status')); } catch { printers = []; }
   }
   async function loadTables() {
     [tables, groups] = await Promise.all([get('/api/tables/'), get('/api/tables/groups')]);

@@ -5,7 +5,7 @@
 import { h, fill, toast } from '../shared/dom.js';
 import { t, num } from '../shared/i18n.js';
 import { get, post, put } from '../shared/api.js';
-import { applyEvent, stateText, inTrouble } from '../shared/printers.js';
+import { applyEvent, stateText, inTrouble, fromStatus } from '../shared/printers.js';
 import { card, table, run, formSheet, errText } from './ui.js';
 
 export default async function printersPage(ctx) {
@@ -14,6 +14,8 @@ export default async function printersPage(ctx) {
   let found = null; // null: not searched; 'busy'; array; or an error text
   const load = async () => {
     printers = await get('/api/system/printers');
+    const live = fromStatus(await get('/api/system/status').catch(() => ({})));
+    printers = printers.map((p) => ({ ...p, ...(live.find((x) => x.id === p.id) || {}) }));
     toggles = await get('/api/system/print-settings').catch(() => null);
   };
   const reload = async () => { await load(); render(); };

@@ -47,9 +47,10 @@ export default async function systemPage(ctx) {
           [t('disk'), disk ? t('disk_free', { free: bytes(disk.free_bytes ?? disk.free), total: bytes(disk.total_bytes ?? disk.total) }) : t('unknown')],
         ])),
         card(t('license'), lic ? dl([
-          [t('license_state'), lic.state || lic.status], [t('site_id'), lic.site_id],
-          [t('expires'), lic.expires_at ? fmtDateTime(lic.expires_at) : lic.valid_until ? fmtDateTime(lic.valid_until) : null],
+          [t('license_state'), lic.status || lic.state], [t('site_id'), lic.site_id],
+          [t('expires'), lic.expires_at ? fmtDateTime(lic.expires_at) : lic.trial_ends_at ? fmtDateTime(lic.trial_ends_at) : null],
         ]) : h('p', { class: 'muted' }, t('unknown')),
+        lic?.message ? h('p', { class: lic.serves === false ? 'form-err' : 'muted' }, lic.message) : null,
         h('h3', {}, t('install_license')), file, text,
         msg ? h('p', { class: msg.ok ? 'ok-text' : 'form-err' }, msg.text) : null,
         h('button', { class: 'btn primary', onclick: async () => {

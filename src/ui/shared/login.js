@@ -32,6 +32,8 @@ export async function loginScreen(root, opts) {
       } else {
         tick();
       }
+    } else if (e instanceof ApiError && (e.status === 402 || e.status === 423)) {
+      msg = { text: e.detail, kind: 'bad' }; // the license message says what to do
     } else if (e instanceof ApiError && e.status === 401) {
       msg = { text: t('wrong_pin'), kind: 'bad' };
     } else if (e.offline) {

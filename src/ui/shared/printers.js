@@ -3,7 +3,19 @@
 
 import { t, has, num } from './i18n.js';
 
-const FINE = new Set(['ok', 'ready', 'online', 'idle', 'printing']);
+const FINE = new Set(['ok', 'ready', 'online', 'idle', 'printing', 'unknown']);
+
+/**
+ * Printers from GET /api/system/status: the settings in `printers[]`, the live side either on
+ * each printer (`state`, `queued`) or in `printer_states[]` by `printer_id`.
+ */
+export function fromStatus(st) {
+  const live = new Map((st?.printer_states || []).map((x) => [x.printer_id, x]));
+  return (st?.printers || []).map((p) => {
+    const l = live.get(p.id);
+    return l ? { ...p, state: l.state, queued: l.queued, detail: l.detail, held: l.held } : { ...p };
+  });
+}
 
 /** Merge a `printer` live event into a list of printers. */
 export function applyEvent(list, ev) {
@@ -18,7 +30,12 @@ export function stateText(state) {
   return has(k) ? t(k) : state.replace(/_/g, ' ');
 }
 
-export const inTrouble = (p) => p.is_active !== false && typeof p.state === 'string' && !FINE.has(p.state);
+export function inTrouble(p) {
+  if (typeof p.state !== 'string' || FINE.has(p.state)) return false;
+  // Switched off on purpose: trouble only when tickets are waiting for it.
+  if (p.state === 'inactive' || p.is_active === false) return p.queued > 0;
+  return true;
+}
 
 /** One line per printer in trouble. */
 export function troubleLines(list) {

@@ -114,8 +114,11 @@ async function boot() {
       break;
     } catch (e) {
       if (!getSession()) return showLogin();
-      fill(root, h('header', { class: 'bar' }, h('h1', {}, t('app_waiter'))), h('div', { class: 'banner warn' }, t('offline')));
-      await probeUntilOnline();
+      // Unreachable: wait for posd. Refused (e.g. 402/423 license): say why, try again soon.
+      fill(root, h('header', { class: 'bar' }, h('h1', {}, t('app_waiter'))),
+        h('div', { class: ['banner', e.offline ? 'warn' : 'bad'], role: 'alert' }, e.offline ? t('offline') : e.detail));
+      if (e.offline) await probeUntilOnline();
+      else await new Promise((r) => setTimeout(r, 5000));
     }
   }
   started = true;

@@ -75,10 +75,11 @@ export function billScreen(ctx, orderId) {
       refresh();
     };
     fill(ctx.root,
-      topBar(`${t('bill')} · ${t('table_n', { n: order.table_label || order.table_number })}`, `${t('order_n', { n: order.number })}`,
-        { back: live ? `#/order/${orderId}` : '#/tables' }),
-      banners(orderId),
-      error ? h('div', { class: 'banner bad', role: 'alert' }, error) : null,
+      h('div', { class: 'top' },
+        topBar(`${t('bill')} · ${t('table_n', { n: order.table_label || order.table_number })}`, `${t('order_n', { n: order.number })}`,
+          { back: live ? `#/order/${orderId}` : '#/tables' }),
+        banners(orderId),
+        error ? h('div', { class: 'banner bad', role: 'alert' }, error) : null),
       h('main', { class: 'bill' },
         h('div', { class: 'bill-totals' },
           h('div', {}, h('span', { class: 'muted' }, t('total')), h('strong', { class: 'num' }, money(order.total))),

@@ -200,14 +200,15 @@ export function orderScreen(ctx, orderId) {
     const title = order ? t('table_n', { n: order.table_label || order.table_number }) : t('loading');
     const sub = order ? `${t('order_n', { n: order.number })} · ${money(order.total)}` : null;
     fill(ctx.root,
-      topBar(title, sub, { back: '#/tables', extra: h('button', { class: 'btn ghost small', id: 'to-bill', onclick: () => { location.hash = `#/bill/${orderId}`; } }, t('bill')) }),
-      banners(orderId),
-      error ? h('div', { class: 'banner bad', role: 'alert', id: 'send-error' }, error) : null,
-      h('nav', { class: 'cats' }, cats.map((cat) => h('button', {
-        class: ['cat', cat.id === S.category && 'on'],
-        css: cat.color ? { '--c': cat.color } : null,
-        onclick: () => { S.category = cat.id; refresh(); },
-      }, cat.name))),
+      h('div', { class: 'top' },
+        topBar(title, sub, { back: '#/tables', extra: h('button', { class: 'btn ghost small', id: 'to-bill', onclick: () => { location.hash = `#/bill/${orderId}`; } }, t('bill')) }),
+        banners(orderId),
+        error ? h('div', { class: 'banner bad', role: 'alert', id: 'send-error' }, error) : null,
+        h('nav', { class: 'cats' }, cats.map((cat) => h('button', {
+          class: ['cat', cat.id === S.category && 'on'],
+          css: cat.color ? { '--c': cat.color } : null,
+          onclick: () => { S.category = cat.id; refresh(); },
+        }, cat.name)))),
       h('main', { class: 'products' },
         prods.length === 0 ? h('p', { class: 'pad muted' }, t('empty_category')) : null,
         prods.map((p) => h('button', {

@@ -2,6 +2,7 @@
 // of each order, kept in localStorage so a reload or a dead battery loses nothing.
 
 import { get } from '../shared/api.js';
+import { fromStatus } from '../shared/printers.js';
 
 export const S = {
   user: null,
@@ -45,7 +46,7 @@ export async function loadMenu() {
 export async function loadPrinters() {
   try {
     const st = await get('/api/system/status');
-    S.printers = st.printers || [];
+    S.printers = fromStatus(st);
   } catch (e) {
     if (e.offline) throw e;
     S.printers = []; // older posd or no permission: no printer line, nothing else breaks

@@ -72,12 +72,13 @@ export function tablesScreen(ctx) {
     const sections = groups.map((g) => [g.name, active.filter((x) => x.group_id === g.id)]);
     sections.push([t('ungrouped'), active.filter((x) => !groups.some((g) => g.id === x.group_id))]);
     fill(ctx.root,
-      topBar(t('tables'), S.user.display_name, {
-        extra: h('span', { class: 'row' },
-          h('button', { class: 'btn ghost small', onclick: ctx.langToggle }, t('lang_other')),
-          h('button', { class: 'btn ghost small', onclick: ctx.doLogout }, t('logout'))),
-      }),
-      banners(),
+      h('div', { class: 'top' },
+        topBar(t('tables'), S.user.display_name, {
+          extra: h('span', { class: 'row' },
+            h('button', { class: 'btn ghost small', onclick: ctx.langToggle }, t('lang_other')),
+            h('button', { class: 'btn ghost small', onclick: ctx.doLogout }, t('logout'))),
+        }),
+        banners()),
       h('div', { class: 'legend' }, ['free', 'mine', 'other', 'pay'].map((k) => h('span', { class: ['lg', k] }, t(`legend_${k}`)))),
       h('main', { class: 'tables' },
         active.length === 0 ? h('p', { class: 'pad' }, t('no_tables')) : null,
