@@ -30,6 +30,8 @@ pub struct Inner {
     pub started_at: Timestamp,
     /// Wakes the print spool when jobs were queued.
     pub spool_wake: tokio::sync::Notify,
+    /// The license state every request is judged by (loaded by `license_tasks::start`).
+    pub license: crate::service::license::LicenseCache,
 }
 
 impl std::ops::Deref for App {
@@ -61,6 +63,7 @@ impl App {
                 started: Instant::now(),
                 started_at,
                 spool_wake: tokio::sync::Notify::new(),
+                license: Default::default(),
             }),
         }
     }

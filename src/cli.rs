@@ -171,3 +171,95 @@ pub fn user_reset_pin(config: Config, name: &str, pin: &str) -> CliResult {
     println!("PIN of {name} reset; the account is unlocked and its sessions ended");
     Ok(())
 }
+
+/// `posd license ...`: keygen, sign and verify are the sysadmin's offline tool; show and
+/// install work on this appliance's (stopped) data folder.
+pub fn license(config: Option<Config>, cmd: crate::license::cli::LicenseCmd) -> CliResult {
+    use crate::license::cli::LicenseCmd;
+    match (cmd, config) {
+        (LicenseCmd::Show, Some(config)) => license_show(&config),
+        (LicenseCmd::Install { file }, Some(config)) => license_install(&config, &file),
+        (cmd, _) => {
+            print!("{}", crate::license::cli::run_offline(cmd)?);
+            Ok(())
+        }
+    }
+}
+
+/// The store of a data folder posd has already run on (never creates one by mistake).
+fn open_existing(config: &Config) -> Result<Store, Box<dyn std::error::Error>> {
+    if !config.data_dir.join(crate::store::DB_FILE).exists() {
+        return Err(format!(
+            "{} holds no posd database (wrong --data-dir or config? posd creates it on its \
+             first start)",
+            config.data_dir.display()
+        )
+        .into());
+    }
+    open(config)
+}
+
+/// `posd license show`: the site id, the verdict now and every stored field.
+pub fn license_show(config: &Config) -> CliResult {
+    use crate::license::{effective_now, verdict};
+    let s = open_existing(config)?;
+    let p = Parts::default();
+    let now = p.clock.now().as_second();
+    let state =
+        s.write_blocking(|w| crate::service::license::load_or_create(w, p.rng.as_ref(), now))?;
+    let at = effective_now(now, state.clock_high_water);
+    let v = verdict(&state, at, config.trial_days, config.grace_hours);
+    print!("{}", crate::license::cli::describe(&state, &v));
+    println!(
+        "License folder:   {}",
+        config
+            .data_dir
+            .join(crate::service::license_tasks::FOLDER)
+            .display()
+    );
+    Ok(())
+}
+
+/// `posd license install FILE`: verify and apply in one write transaction; on refusal
+/// nothing is written.
+pub fn license_install(config: &Config, file: &std::path::Path) -> CliResult {
+    use crate::license::{Keyring, MAX_FILE_BYTES, apply, effective_now, verdict, verify};
+    use crate::service::license::{load_or_create, save};
+    let bytes = crate::license::cli::read_limited(file, MAX_FILE_BYTES)?;
+    let verified = verify(&bytes, &Keyring::with_extra(&config.extra_keys)?)?;
+    let s = open_existing(config)?;
+    let p = Parts::default();
+    let now = p.clock.now().as_second();
+    let mut refused = None;
+    let done = s.write_blocking(|w| {
+        let mut state = load_or_create(w, p.rng.as_ref(), now)?;
+        let at = effective_now(now, state.clock_high_water);
+        match apply(&mut state, verified, at) {
+            Ok(applied) => {
+                save(w, &state)?;
+                Ok((applied, state))
+            }
+            Err(e) => {
+                let abort = Error::invalid(e.code(), e.to_string());
+                refused = Some(e);
+                Err(abort)
+            }
+        }
+    });
+    if let Some(e) = refused {
+        return Err(e.into());
+    }
+    let (applied, state) = done?;
+    let v = verdict(
+        &state,
+        effective_now(now, state.clock_high_water),
+        config.trial_days,
+        config.grace_hours,
+    );
+    println!(
+        "{}",
+        crate::service::license_tasks::describe_applied(&applied)
+    );
+    print!("{}", crate::license::cli::describe(&state, &v));
+    Ok(())
+}

@@ -10,9 +10,12 @@
 //! - [`service`]: one function per use case: domain rules inside one store transaction.
 //! - [`http`]: the hyper server, router, handlers, JSON, SSE. The only part that knows HTTP.
 //! - [`app`]: the shared handle passed to every handler.
+//! - [`print`]: code pages, ticket rendering, printer status and transport.
+//! - [`license`]: signed offline license files and their enforcement rules.
 
 pub mod app;
 pub mod auth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -20,6 +23,9 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod license;
+pub mod logging;
+pub mod print;
 pub mod service;
 pub mod store;
 
@@ -51,6 +57,8 @@ pub enum RunError {
     Store(store::OpenError),
     Seed(error::Error),
     Io(std::io::Error),
+    /// The license state could not be loaded or created, or the trusted keys are unusable.
+    License(error::Error),
 }
 
 impl std::fmt::Display for RunError {
@@ -59,6 +67,7 @@ impl std::fmt::Display for RunError {
             RunError::Store(e) => write!(f, "{e}"),
             RunError::Seed(e) => write!(f, "could not seed the demo restaurant: {e}"),
             RunError::Io(e) => write!(f, "{e}"),
+            RunError::License(e) => write!(f, "license: {e}"),
         }
     }
 }
@@ -94,11 +103,12 @@ pub async fn run(
     let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
     let (stopping, _) = tokio::sync::watch::channel(false);
     tracing::info!(addr = %listener.local_addr().map_err(RunError::Io)?, "posd is serving");
+    let license = service::license_tasks::start(&app)
+        .await
+        .map_err(RunError::License)?;
     http::server::serve(app, listener, shutdown, stopping).await;
+    license.stop().await;
     tracing::info!("posd stopped");
     Ok(())
 }
-pub mod cli;
-pub mod logging;
-pub mod print;
 pub mod ui;

@@ -39,6 +39,12 @@ enum Command {
     User(UserCmd),
     /// Check the config file and print the values in force.
     CheckConfig,
+    /// Signed license files: the sysadmin's keygen/sign/verify, and show/install on this
+    /// appliance's stopped data folder.
+    License {
+        #[command(subcommand)]
+        cmd: posd::license::cli::LicenseCmd,
+    },
 }
 
 #[derive(Subcommand)]
@@ -66,6 +72,15 @@ enum UserCmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     posd::logging::init();
+    // keygen, sign and verify run on the sysadmin's laptop: no appliance config needed.
+    if let Command::License { cmd } = &cli.command
+        && !matches!(
+            cmd,
+            posd::license::cli::LicenseCmd::Show | posd::license::cli::LicenseCmd::Install { .. }
+        )
+    {
+        return finish(posd::cli::license(None, cmd.clone()));
+    }
     let listen = match &cli.command {
         Command::Serve { listen, .. } => listen.clone(),
         _ => None,
@@ -103,7 +118,12 @@ fn main() -> ExitCode {
             println!("{config:#?}");
             Ok(())
         }
+        Command::License { cmd } => posd::cli::license(Some(config), cmd),
     };
+    finish(result)
+}
+
+fn finish(result: posd::cli::CliResult) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

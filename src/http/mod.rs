@@ -88,6 +88,12 @@ fn bearer(r: &Req) -> Option<String> {
 }
 
 async fn run(app: App, route: &Route, mut r: Req) -> Result<Resp> {
+    // The license verdict is taken once, here, before anything else: an admitted request
+    // runs to its end even if a lock arrives meanwhile (seed 000: 402/423 on every endpoint
+    // but the exempt ones; paths outside /api are the static UI and always pass).
+    if !route.license_exempt && r.path.starts_with("/api/") {
+        crate::service::license::gate(&app)?;
+    }
     if route.access != Access::Public {
         let token = bearer(&r).ok_or_else(|| {
             Error::unauthorized(

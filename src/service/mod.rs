@@ -4,6 +4,8 @@
 //! Handlers call these with parsed input and an [`Actor`]; these never see HTTP.
 
 pub mod floor;
+pub mod license;
+pub mod license_tasks;
 pub mod menu;
 pub mod orders;
 pub mod printing;

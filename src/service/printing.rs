@@ -264,9 +264,14 @@ pub async fn save_printer(
             "name and ip_address are required",
         ));
     }
+    let limits = crate::service::license::limits(app);
     let p = app
         .store
         .write(move |w| {
+            let was_active = match id {
+                Some(id) => w.get::<Printer>(PRINTERS, id)?.is_some_and(|p| p.active),
+                None => false,
+            };
             let mut p = match id {
                 Some(id) => w
                     .get::<Printer>(PRINTERS, id)?
@@ -284,6 +289,9 @@ pub async fn save_printer(
                 },
             };
             apply_printer(w, &mut p, i)?;
+            if p.active && !was_active {
+                crate::service::license::check_printer_limit(w, &limits, Some(p.id))?;
+            }
             w.put(PRINTERS, p.id, &p)?;
             Ok(p)
         })

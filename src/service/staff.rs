@@ -228,6 +228,7 @@ pub async fn create(app: &App, actor: Option<&Actor>, n: NewUser) -> Result<User
     }
     let pin_hash = app.hasher.hash(n.pin, app.rng.as_ref()).await?;
     let now = app.now();
+    let limits = crate::service::license::limits(app);
     let u = app
         .store
         .write(move |w| {
@@ -236,6 +237,9 @@ pub async fn create(app: &App, actor: Option<&Actor>, n: NewUser) -> Result<User
                     "username_taken",
                     format!("username {username} is already taken"),
                 ));
+            }
+            if n.role == Role::Waiter {
+                crate::service::license::check_waiter_limit(w, &limits)?;
             }
             let id = w.next_id("users")?;
             let u = User {
@@ -312,6 +316,15 @@ pub async fn edit(app: &App, actor: &Actor, id: u64, e: UserEdit) -> Result<User
         return Err(Error::forbidden(
             "only a sysadmin may grant the sysadmin role",
         ));
+    }
+    if e.role == Some(Role::Waiter) {
+        let limits = crate::service::license::limits(app);
+        app.store
+            .read(move |r| match user(r, id)?.role {
+                Role::Waiter => Ok(()),
+                _ => crate::service::license::check_waiter_limit(r, &limits),
+            })
+            .await?;
     }
     modify(app, actor, id, move |u, now| {
         if let Some(n) = name {

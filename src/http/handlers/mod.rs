@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod events;
+pub mod license;
 pub mod orders;
 pub mod products;
 pub mod reports;
@@ -22,5 +23,6 @@ pub fn routes() -> Vec<Route> {
     v.extend(reports::routes());
     v.extend(events::routes());
     v.extend(system::routes());
+    v.extend(license::routes());
     v
 }

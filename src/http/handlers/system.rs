@@ -43,6 +43,7 @@ async fn status(app: App, _r: Req) -> Result<Resp> {
         "timezone": app.config.tz_name,
         "demo": app.config.demo,
         "printers": printers.iter().map(views::printer).collect::<Vec<_>>(),
+        "license": super::license::summary(&app),
     }))
 }
 

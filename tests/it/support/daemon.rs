@@ -169,30 +169,7 @@ impl Daemon {
 
     /// Send a fully built request.
     pub async fn raw(&self, req: Request<Full<Bytes>>) -> Result<Resp, String> {
-        let stream = TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| e.to_string())?;
-        let io = hyper_util::rt::TokioIo::new(stream);
-        let (mut send, conn) = hyper::client::conn::http1::handshake(io)
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(conn);
-        let resp = send.send_request(req).await.map_err(|e| e.to_string())?;
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        Ok(Resp {
-            status,
-            json,
-            headers,
-            body,
-        })
+        send(self.addr, req).await
     }
 
     pub async fn req(
@@ -288,4 +265,55 @@ impl Client<'_> {
             .unwrap_or_else(|| panic!("no product {name}"))
             .clone()
     }
+}
+
+/// One request on a fresh connection to any posd.
+pub async fn send(addr: SocketAddr, req: Request<Full<Bytes>>) -> Result<Resp, String> {
+    let stream = TcpStream::connect(addr).await.map_err(|e| e.to_string())?;
+    let io = hyper_util::rt::TokioIo::new(stream);
+    let (mut send, conn) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let resp = send.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    Ok(Resp {
+        status,
+        json,
+        headers,
+        body,
+    })
+}
+
+/// A JSON request to any posd.
+pub async fn call(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Result<Resp, String> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "posd");
+    if let Some(t) = token {
+        b = b.header("authorization", format!("Bearer {t}"));
+    }
+    let bytes = match body {
+        Some(v) => {
+            b = b.header("content-type", "application/json");
+            Bytes::from(serde_json::to_vec(&v).unwrap())
+        }
+        None => Bytes::new(),
+    };
+    send(addr, b.body(Full::new(bytes)).unwrap()).await
 }

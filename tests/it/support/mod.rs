@@ -3,5 +3,7 @@
 
 pub mod daemon;
 pub mod fake_printer;
+pub mod license;
+pub mod sse;
 
 pub use daemon::{Client, Daemon, PIN, Resp};
