@@ -378,11 +378,19 @@ test('Greek: the waiter switches language; money is formatted for the locale', a
   await shot(waiter, 'waiter-greek-tables');
 });
 
-test('printer trouble reaches the waiter: "Kitchen: paper out"', { skip: !EXPECT_PRINT && 'needs the print spool (E2E_EXPECT_PRINT=0)' }, async () => {
+test('printer trouble reaches the waiter: "Kitchen: paper out, 1 waiting"', { skip: !EXPECT_PRINT && 'needs the print spool (E2E_EXPECT_PRINT=0)' }, async () => {
   kitchen.paperOut = true;
   await waiter.goto(`${base}/#/tables`);
-  await waiter.waitForSelector('.printer-trouble:has-text("Kitchen")', { timeout: 30000 });
+  // A ticket for the kitchen while it has no paper: the spool finds out and holds it.
+  const before = kitchen.count('Spanakopita');
+  const tables = await apiAs('waiter01', 'GET', '/api/tables/');
+  const o = await apiAs('waiter01', 'POST', '/api/orders/', { table_id: tables.find((x) => x.number === 9).id });
+  const spanakopita = (await apiAs('waiter01', 'GET', '/api/products/')).find((p) => p.name === 'Spanakopita');
+  await apiAs('waiter01', 'POST', `/api/orders/${o.id}/items`, { items: [{ product_id: spanakopita.id, quantity: 1 }] });
+  const banner = await waiter.waitForSelector('.printer-trouble:has-text("Kitchen")', { timeout: 30000 });
+  assert.match(await banner.textContent(), /paper out|τέλος χαρτιού/);
   await shot(waiter, 'waiter-printer-trouble');
   kitchen.paperOut = false;
-  await waiter.waitForSelector('.printer-trouble', { state: 'detached', timeout: 30000 });
+  await waiter.waitForSelector('.printer-trouble', { state: 'detached', timeout: 60000 });
+  await until('the held ticket', async () => kitchen.count('Spanakopita') === before + 1, 30000);
 });

@@ -36,7 +36,7 @@ export function banners(orderId) {
   const out = [];
   if (!isOnline()) out.push(h('div', { class: 'banner warn', role: 'alert', id: 'offline' }, t('offline')));
   else if (!S.live) out.push(h('div', { class: 'banner warn' }, t('reconnecting')));
-  for (const line of troubleLines(S.printers)) out.push(h('div', { class: 'banner bad printer-trouble' }, `🖨 ${line}`));
+  for (const line of troubleLines(S.printers)) out.push(h('div', { class: 'banner bad printer-trouble' }, h('span', { class: 'bang' }, '!'), line));
   const waiting = outbox.pending(orderId);
   if (waiting.length) {
     const n = waiting.reduce((a, e) => a + e.lines.reduce((x, l) => x + l.quantity, 0), 0);
