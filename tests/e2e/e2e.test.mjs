@@ -278,12 +278,26 @@ test('posd restarted mid-send: the cart is kept, resent once it is back, printed
   await waiter.click('[data-product="Lamb kleftiko"]');
   await waiter.click('#add-to-cart');
   await stopPosd();
+  try {
+    await restartedMidSend(orderId);
+  } finally {
+    if (!posd) await startPosd(); // later tests need posd even when this one failed
+  }
+});
+
+async function restartedMidSend(orderId) {
   await waiter.click('#send');
   await waiter.waitForSelector('#offline');
   const kept = await waiter.textContent('#pending');
   assert.match(kept, /kept on this phone/);
   assert.ok(await waiter.evaluate(() => localStorage.getItem('posd.outbox')?.includes('Lamb kleftiko')), 'the batch is in localStorage');
   await shot(waiter, 'waiter-offline-kept');
+  // The phone reloads the app while posd is down: the service worker serves the app shell,
+  // which says plainly that posd is unreachable and that the batch is kept.
+  await waiter.reload();
+  await waiter.waitForSelector('#offline');
+  await waiter.waitForSelector('#pending');
+  await shot(waiter, 'waiter-offline-reloaded');
   await startPosd();
   await waiter.waitForSelector('.toast.ok:has-text("after reconnect")', { timeout: 20000 });
   await waiter.waitForSelector('#offline', { state: 'detached' });
@@ -297,7 +311,7 @@ test('posd restarted mid-send: the cart is kept, resent once it is back, printed
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(kitchen.count('Lamb kleftiko'), 1, 'printed once');
   }
-});
+}
 
 test('manager screens: order detail, menu, staff, tables, printers, reports, history, system', async () => {
   const orderId = (await apiAs('waiter01', 'GET', '/api/orders/my')).find((x) => x.table_number === 5).id;

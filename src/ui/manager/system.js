@@ -4,7 +4,7 @@
 import { h, fill, confirmSheet } from '../shared/dom.js';
 import { t, num } from '../shared/i18n.js';
 import { get, post, api } from '../shared/api.js';
-import { card, run, errText, fmtDateTime } from './ui.js';
+import { card, run, errText, fmtDate } from './ui.js';
 
 const bytes = (n) => {
   if (n == null) return t('unknown');
@@ -48,7 +48,7 @@ export default async function systemPage(ctx) {
         ])),
         card(t('license'), lic ? dl([
           [t('license_state'), lic.status || lic.state], [t('site_id'), lic.site_id],
-          [t('expires'), lic.expires_at ? fmtDateTime(lic.expires_at) : lic.trial_ends_at ? fmtDateTime(lic.trial_ends_at) : null],
+          [t('expires'), lic.expires_at ? fmtDate(lic.expires_at) : lic.trial_ends_at ? fmtDate(lic.trial_ends_at) : null],
         ]) : h('p', { class: 'muted' }, t('unknown')),
         lic?.message ? h('p', { class: lic.serves === false ? 'form-err' : 'muted' }, lic.message) : null,
         h('h3', {}, t('install_license')), file, text,

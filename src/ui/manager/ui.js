@@ -103,6 +103,11 @@ export function fmtTime(iso) {
   return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 }
 
+export function fmtDate(iso) {
+  if (!iso) return '';
+  return new Date(iso).toLocaleDateString([], { day: '2-digit', month: '2-digit', year: 'numeric' });
+}
+
 export function fmtDateTime(iso) {
   if (!iso) return '';
   return new Date(iso).toLocaleString([], { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit' });

@@ -107,6 +107,7 @@ function startLive() {
 }
 
 async function boot() {
+  S.user = S.user || getSession()?.user || null; // whose unsent batches to show before posd answers
   fill(root, h('header', { class: 'bar' }, h('h1', {}, t('app_waiter'))), h('p', { class: 'pad' }, t('loading')));
   for (;;) {
     try {
@@ -116,7 +117,8 @@ async function boot() {
       if (!getSession()) return showLogin();
       // Unreachable: wait for posd. Refused (e.g. 402/423 license): say why, try again soon.
       fill(root, h('header', { class: 'bar' }, h('h1', {}, t('app_waiter'))),
-        h('div', { class: ['banner', e.offline ? 'warn' : 'bad'], role: 'alert' }, e.offline ? t('offline') : e.detail));
+        h('div', { class: ['banner', e.offline ? 'warn' : 'bad'], role: 'alert', id: e.offline ? 'offline' : 'refused' }, e.offline ? t('offline') : e.detail),
+        outbox.pending().length ? h('div', { class: 'banner warn', id: 'pending' }, t('kept_offline', { n: itemsN(outbox.pending().reduce((a, x) => a + x.lines.reduce((b, l) => b + l.quantity, 0), 0)) })) : null);
       if (e.offline) await probeUntilOnline();
       else await new Promise((r) => setTimeout(r, 5000));
     }

@@ -8,6 +8,32 @@ import { S, loadOrder, loadTables } from './store.js';
 import { topBar, banners } from './app.js';
 import { summary } from './order.js';
 
+/** Identical lines (same thing, same choices, same state) shown as one row: "5× Spanakopita". */
+function groups(items, products) {
+  const out = [];
+  const byKey = new Map();
+  for (const i of items) {
+    const sub = summary(products[i.product_id], {
+      selected_options: i.selected_options.map((o) => o.id),
+      removed_ingredients: i.removed_ingredients.map((r) => r.id),
+      preferences: i.preferences.map((p) => ({ set_id: p.set_id, choice_id: p.choice_id })),
+      notes: i.notes,
+    });
+    const key = JSON.stringify([i.status, i.name, i.unit_price, sub]);
+    let g = byKey.get(key);
+    if (!g) {
+      g = { status: i.status, name: i.name, sub, items: [], quantity: 0, total: 0 };
+      byKey.set(key, g);
+      out.push(g);
+    }
+    g.items.push(i);
+    g.quantity += i.quantity;
+    g.total += i.line_total;
+  }
+  const rank = { active: 0, paid: 1, cancelled: 2 };
+  return out.sort((a, b) => rank[a.status] - rank[b.status]);
+}
+
 export function billScreen(ctx, orderId) {
   const picked = new Set();
   let method = 'cash';
@@ -92,26 +118,27 @@ export function billScreen(ctx, orderId) {
             class: 'btn small', id: 'select-all',
             onclick: () => { if (picked.size === unpaid().length) picked.clear(); else unpaid().forEach((i) => picked.add(i.id)); refresh(); },
           }, picked.size === unpaid().length ? t('select_none') : t('select_all'))) : null,
-        h('ul', { class: 'bill-lines' }, order.items.map((i) => {
-          const st = i.status;
-          const sel = picked.has(i.id);
-          const sub = summary(products[i.product_id], {
-            selected_options: i.selected_options.map((o) => o.id),
-            removed_ingredients: i.removed_ingredients.map((r) => r.id),
-            preferences: i.preferences.map((p) => ({ set_id: p.set_id, choice_id: p.choice_id })),
-            notes: i.notes,
-          });
+        h('ul', { class: 'bill-lines' }, groups(order.items, products).map((g) => {
+          const st = g.status;
+          const ids = g.items.map((i) => i.id);
+          const nSel = ids.filter((id) => picked.has(id)).length;
+          const setSel = (n) => { ids.forEach((id, k) => (k < n ? picked.add(id) : picked.delete(id))); refresh(); };
           return h('li', {},
             h('button', {
-              class: ['bl', st, sel && 'sel'], disabled: st !== 'active' || !live, 'aria-pressed': String(sel), dataset: { item: i.name },
-              onclick: () => { sel ? picked.delete(i.id) : picked.add(i.id); refresh(); },
+              class: ['bl', st, nSel && 'sel'], disabled: st !== 'active' || !live, 'aria-pressed': String(nSel > 0), dataset: { item: g.name },
+              onclick: () => setSel(nSel ? 0 : ids.length),
             },
-            h('span', { class: 'box' }, st === 'paid' ? '✓' : sel ? '✓' : ''),
-            h('span', { class: 'grow' }, h('span', { class: 'bl-name' }, `${num(i.quantity)}× ${i.name}`),
-              sub.length ? h('span', { class: 'bl-sub' }, sub.join(' · ')) : null),
+            h('span', { class: 'box' }, st === 'paid' || nSel ? '✓' : ''),
+            h('span', { class: 'grow' }, h('span', { class: 'bl-name' }, `${num(g.quantity)}× ${g.name}`),
+              g.sub.length ? h('span', { class: 'bl-sub' }, g.sub.join(' · ')) : null),
             h('span', { class: 'bl-right' },
-              h('span', { class: 'num' }, money(i.line_total)),
-              st === 'paid' ? h('span', { class: 'pill ok' }, t('paid')) : st === 'cancelled' ? h('span', { class: 'pill bad' }, t('cancelled')) : null)));
+              h('span', { class: 'num' }, money(g.total)),
+              st === 'paid' ? h('span', { class: 'pill ok' }, t('paid')) : st === 'cancelled' ? h('span', { class: 'pill bad' }, t('cancelled')) : null)),
+            st === 'active' && live && ids.length > 1 && nSel ? h('div', { class: 'part-pick' },
+              h('span', {}, t('selected')),
+              h('button', { class: 'step', 'aria-label': '−', onclick: () => setSel(Math.max(0, nSel - 1)) }, '−'),
+              h('output', { class: 'num' }, `${num(nSel)} / ${num(ids.length)}`),
+              h('button', { class: 'step', 'aria-label': '+', onclick: () => setSel(Math.min(ids.length, nSel + 1)) }, '+')) : null);
         })),
         order.payments.length ? h('details', { class: 'payments' }, h('summary', {}, `${t('payments')} (${order.payments.length})`),
           order.payments.map((p) => h('div', { class: 'row' },
