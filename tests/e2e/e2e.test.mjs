@@ -392,6 +392,28 @@ test('Greek: the waiter switches language; money is formatted for the locale', a
   await shot(waiter, 'waiter-greek-tables');
 });
 
+test('too many wrong PINs lock the account plainly; the manager unlocks it from the dashboard', async () => {
+  await waiter.click('button:has-text("Έξοδος")');
+  await waiter.click('button:has-text("English")');
+  await waiter.click('[data-user="waiter02"]');
+  let text = '';
+  for (let i = 0; i < 6 && !/locked/.test(text); i += 1) {
+    await pin(waiter, '0000');
+    await waiter.click('.key-ok');
+    text = await (await waiter.waitForSelector('#login-msg')).textContent();
+  }
+  assert.match(text, /locked for \d+ min/);
+  assert.match(text, /manager can unlock/);
+  await shot(waiter, 'waiter-account-locked');
+  await manager.click('a.nav[href="#/staff"]');
+  await manager.click('table.data tr:has-text("Waiter 02") button:has-text("Unlock")');
+  await manager.waitForSelector('.toast.ok');
+  await shot(manager, 'manager-staff-unlocked');
+  await pin(waiter, PIN);
+  await waiter.click('.key-ok');
+  await waiter.waitForSelector('.tile[data-table="5"]');
+});
+
 test('printer trouble reaches the waiter: "Kitchen: paper out, 1 waiting"', { skip: !EXPECT_PRINT && 'needs the print spool (E2E_EXPECT_PRINT=0)' }, async () => {
   kitchen.paperOut = true;
   await waiter.goto(`${base}/#/tables`);

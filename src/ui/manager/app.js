@@ -97,6 +97,7 @@ async function boot() {
 }
 
 function showLogin() {
+  document.querySelector('.toasts')?.replaceChildren();
   live?.close();
   user = null;
   page = null;
@@ -109,7 +110,7 @@ function showLogin() {
 }
 
 window.addEventListener('hashchange', route);
-on('logout', () => { toast(t('session_over'), 'warn'); showLogin(); });
+on('logout', () => { showLogin(); toast(t('session_over'), 'warn'); });
 on('online', () => netBanner());
 
 if (getSession()) boot(); else showLogin();

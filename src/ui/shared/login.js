@@ -26,10 +26,11 @@ export async function loginScreen(root, opts) {
   function showError(e) {
     if (e instanceof ApiError && e.status === 429) {
       const secs = Math.max(1, Number(e.retryAfter) || 60);
-      waitUntil = Date.now() + secs * 1000;
       if (e.code === 'account_locked') {
+        // Not blocked here: a manager may unlock the account at any moment.
         msg = { text: t('locked', { name: chosen.display_name, mins: Math.ceil(secs / 60) }), kind: 'bad' };
       } else {
+        waitUntil = Date.now() + secs * 1000;
         tick();
       }
     } else if (e instanceof ApiError && (e.status === 402 || e.status === 423)) {

@@ -130,6 +130,7 @@ async function boot() {
 }
 
 function showLogin() {
+  document.querySelector('.toasts')?.replaceChildren();
   live?.close();
   live = null;
   started = false;
@@ -163,7 +164,7 @@ async function doLogout() {
 }
 
 window.addEventListener('hashchange', route);
-on('logout', () => { toast(t('session_over'), 'warn'); showLogin(); });
+on('logout', () => { showLogin(); toast(t('session_over'), 'warn'); });
 on('online', (up) => {
   screen?.refresh();
   if (up && started) { resend(); loadPrinters().then(() => screen?.refresh(), () => {}); }
