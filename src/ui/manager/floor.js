@@ -12,7 +12,6 @@ export default async function floor(ctx) {
   let groups = [];
   let names = {};
   let printers = [];
-  let timer = null;
 
   async function loadNames() {
     const users = await get('/api/auth/users');
@@ -22,7 +21,10 @@ export default async function floor(ctx) {
     try { printers = fromStatus(await get('/api/system/status')); } catch { printers = []; }
   }
   async function loadTables() {
-    [tables, groups] = await Promise.all([get('/api/tables/'), get('/api/tables/groups')]);
+    tables = await get('/api/tables/');
+  }
+  async function loadGroups() {
+    groups = await get('/api/tables/groups');
   }
 
   const who = (ids) => ids.map((id) => names[id] || `#${id}`).join(', ');
@@ -38,6 +40,25 @@ export default async function floor(ctx) {
     o ? h('span', { class: 'ftotal num' }, money(o.total)) : h('span', { class: 'fidle' }, t('status_free')),
     o ? h('span', { class: 'fwho' }, who(o.waiters)) : null,
     o && o.due !== o.total ? h('span', { class: 'fdue num' }, `${t('col_due')} ${money(o.due)}`) : null);
+  }
+
+  let view = localStorage.getItem('posd.floorView') === 'plan' ? 'plan' : 'grid';
+
+  /** The same tables where they stand (the floor plan of the Tables page), live. */
+  function plan(list) {
+    const box = h('div', { class: 'plan live' });
+    for (const tb of list) {
+      const o = tb.order;
+      const el = h('a', {
+        class: ['ptable', `s-${tb.status}`], href: o ? `#/order/${o.id}` : null,
+        dataset: { table: tb.number, status: tb.status, total: o ? o.total : 0 },
+        title: o ? `${who(o.waiters)} · ${money(o.total)}` : t('status_free'),
+      }, h('span', {}, tb.label || tb.number), o ? h('small', { class: 'num' }, money(o.total)) : null);
+      el.style.left = `${tb.floor_x ?? 5}%`;
+      el.style.top = `${tb.floor_y ?? 5}%`;
+      box.append(el);
+    }
+    return box;
   }
 
   function render() {
@@ -65,8 +86,14 @@ export default async function floor(ctx) {
         class: ['pill', inTrouble(p) ? 'bad' : p.state ? 'ok' : null], dataset: { printer: p.name },
       }, `${p.name}: ${p.state ? stateText(p.state) : '—'}${p.queued ? ` · ${t('n_waiting', { n: num(p.queued) })}` : ''}`))) : null,
       h('div', { class: 'floor-cols' },
-        h('div', { class: 'floor-main' }, sections.filter(([, l]) => l.length).map(([name, list]) => card(name,
-          h('div', { class: 'fgrid' }, list.sort((a, b) => a.number - b.number).map(tile))))),
+        h('div', { class: 'floor-main' },
+          h('div', { class: 'seg-row', role: 'radiogroup' }, ['grid', 'plan'].map((v) => h('button', {
+            class: ['btn small', view === v && 'primary'], id: `view-${v}`, 'aria-pressed': String(view === v),
+            onclick: () => { view = v; localStorage.setItem('posd.floorView', v); render(); },
+          }, t(`view_${v}`)))),
+          sections.filter(([, l]) => l.length).map(([name, list]) => card(name, view === 'plan'
+            ? plan(list)
+            : h('div', { class: 'fgrid' }, list.sort((a, b) => a.number - b.number).map(tile))))),
         h('div', { class: 'floor-side' },
           card(t('waiters_on'), Object.keys(perWaiter).length ? h('ul', { class: 'plain' }, Object.entries(perWaiter).map(([w, v]) => h('li', { class: 'row' },
             h('span', { class: 'grow' }, names[w] || `#${w}`), h('span', { class: 'muted' }, `${num(v.tables)} · `), h('strong', { class: 'num' }, money(v.total))))) : h('p', { class: 'muted' }, t('none'))),
@@ -79,24 +106,40 @@ export default async function floor(ctx) {
           ], busy.sort((a, b) => a.order.opened_at.localeCompare(b.order.opened_at))) : h('p', { class: 'muted' }, t('no_open_orders'))))));
   }
 
-  function soon(what) {
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
+  // One fetch at a time, newest wins: events arriving while a fetch runs mark what is stale,
+  // and one more round follows, so a slow answer can never overwrite a newer one.
+  const TABLES = 1, GROUPS = 2, NAMES = 4, PRINTERS = 8;
+  let stale = 0;
+  let pulling = false;
+  async function pull(what) {
+    stale |= what;
+    if (pulling) return;
+    pulling = true;
+    while (stale) {
+      const now = stale;
+      stale = 0;
       try {
-        if (what === 'all') await Promise.all([loadTables(), loadNames(), loadPrinters()]);
-        else await loadTables();
+        await Promise.all([
+          now & TABLES ? loadTables() : null,
+          now & GROUPS ? loadGroups() : null,
+          now & NAMES ? loadNames() : null,
+          now & PRINTERS ? loadPrinters() : null,
+        ]);
       } catch { /* the offline banner says it */ }
       render();
-    }, what === 'all' ? 100 : 15);
+    }
+    pulling = false;
   }
 
-  await Promise.all([loadTables(), loadNames(), loadPrinters()]);
+  await Promise.all([loadTables(), loadGroups(), loadNames(), loadPrinters()]);
   render();
   return {
     onEvent(kind, d) {
       if (kind === 'printer') { applyEvent(printers, d); render(); }
-      else if (kind === 'resync' || kind === 'staff') soon('all');
-      else if (kind !== 'menu' && kind !== 'license') soon('tables');
+      else if (kind === 'resync') pull(TABLES | GROUPS | NAMES | PRINTERS);
+      else if (kind === 'staff') pull(NAMES);
+      else if (kind === 'floor') pull(TABLES | GROUPS);
+      else if (kind !== 'menu' && kind !== 'license') pull(TABLES);
     },
   };
 }

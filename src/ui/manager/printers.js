@@ -28,7 +28,7 @@ export default async function printersPage(ctx) {
       { name: 'ip_address', label: t('host'), value: v.ip_address, required: true },
       { name: 'port', label: t('port'), kind: 'number', value: v.port ?? 9100 },
       { name: 'code_page', label: t('code_page'), kind: 'select', numeric: false, value: v.code_page || 'cp737',
-        options: ['cp737', 'wpc1253', 'iso8859_7', 'pc437', 'pc850', 'pc858', 'wpc1252'].map((c) => [c, c]) },
+        options: ['cp737', 'wpc1253', 'iso8859-7', 'pc437', 'pc850', 'pc858', 'wpc1252'].map((c) => [c, c]) },
       { name: 'esc_t', label: t('esc_t'), kind: 'number', value: v.esc_t ?? 14 },
       { name: 'columns', label: t('columns'), kind: 'number', value: v.columns ?? 48 },
       { name: 'backup_printer_id', label: t('backup'), kind: 'select', value: v.backup_printer_id, options: [['', '—'], ...printers.filter((x) => x.id !== p?.id).map((x) => [x.id, x.name])] },

@@ -3,6 +3,7 @@ import { extend } from '../shared/i18n.js';
 
 extend({
   en: {
+    view_grid: 'Grid', view_plan: 'Floor plan',
     nav_floor: 'Floor', nav_menu: 'Menu', nav_staff: 'Staff', nav_tables: 'Tables', nav_printers: 'Printers',
     nav_reports: 'Reports', nav_history: 'Order history', nav_system: 'System',
     managers_only: 'The dashboard is for managers. Waiters use the waiter app at /.',
@@ -59,6 +60,7 @@ extend({
     reset_numbers_q: 'The next order gets number 1. Continue?', unknown: 'unknown',
   },
   el: {
+    view_grid: 'Πλέγμα', view_plan: 'Κάτοψη',
     nav_floor: 'Σάλα', nav_menu: 'Μενού', nav_staff: 'Προσωπικό', nav_tables: 'Τραπέζια', nav_printers: 'Εκτυπωτές',
     nav_reports: 'Αναφορές', nav_history: 'Ιστορικό', nav_system: 'Σύστημα',
     managers_only: 'Η διαχείριση είναι για υπευθύνους. Οι σερβιτόροι χρησιμοποιούν την εφαρμογή στο /.',

@@ -51,7 +51,7 @@ function tile(tb) {
   const k = kind(tb);
   const waiting = tb.order ? outbox.pending(tb.order.id).length : 0;
   let info = '\u00a0';
-  if (k === 'mine') info = money(tb.order.due);
+  if (k === 'mine') info = tb.order.total ? money(tb.order.due) : '—';
   else if (k === 'pay') info = tb.status === 'paid' ? t('st_paid') : `${t('st_partially_paid')} · ${money(tb.order.due)}`;
   else if (k === 'other') info = firstName(tb.order.waiters[0]);
   return h('button', {
