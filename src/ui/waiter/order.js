@@ -198,7 +198,7 @@ export function orderScreen(ctx, orderId) {
     const cats = S.categories;
     const prods = S.products.filter((p) => p.category_id === S.category).sort((a, b) => a.sort_order - b.sort_order || a.name.localeCompare(b.name));
     const title = order ? t('table_n', { n: order.table_label || order.table_number }) : t('loading');
-    const sub = order ? `${t('order_n', { n: order.number })} · ${money(order.total)}` : null;
+    const sub = order ? `#${order.number} · ${money(order.total)}` : null;
     fill(ctx.root,
       h('div', { class: 'top' },
         topBar(title, sub, { back: '#/tables', extra: h('button', { class: 'btn ghost small', id: 'to-bill', onclick: () => { location.hash = `#/bill/${orderId}`; } }, t('bill')) }),
