@@ -144,3 +144,4 @@ pub async fn run(
     tracing::info!("posd stopped");
     Ok(())
 }
+pub mod ui;

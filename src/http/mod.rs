@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod io;
 pub mod router;
 pub mod server;
+pub mod static_files;
 pub mod views;
 
 use std::net::IpAddr;
@@ -32,6 +33,10 @@ pub async fn dispatch(
 ) -> Resp {
     let (parts, body) = req.into_parts();
     let mut r = Req::new(parts, body, peer, app.config.http.max_body);
+    // Everything outside /api/ is the embedded web apps (see `static_files`).
+    if static_files::is_static_path(&r.path) {
+        return static_files::serve(&r);
+    }
     r.stop = Some(stop);
     let started = std::time::Instant::now();
     let what = format!("{} {}", r.method, r.path);
@@ -84,12 +89,28 @@ pub async fn dispatch(
     }
 }
 
+/// The session token: `Authorization: Bearer <token>`, or, for the event stream ONLY, an
+/// `access_token` query parameter, because a browser's `EventSource` cannot send headers.
+/// The header wins when both are present. Tokens in URLs are never logged by posd.
 fn bearer(r: &Req) -> Option<String> {
-    let h = r.header("authorization")?;
-    let (scheme, token) = h.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim().to_string())
+    let from_header = r.header("authorization").and_then(|h| {
+        let (scheme, token) = h.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_string())
+    });
+    let from_query = || {
+        if !matches!(r.path.as_str(), "/api/events" | "/api/events/") {
+            return None;
+        }
+        serde_urlencoded::from_str::<Vec<(String, String)>>(r.query.as_deref()?)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == "access_token")
+            .map(|(_, v)| v)
+    };
+    from_header
+        .or_else(from_query)
         .filter(|t| !t.is_empty() && t.len() < 200)
 }
 

@@ -163,7 +163,6 @@ async fn unknown_paths_wrong_methods_and_trailing_slashes() {
     let m = d.manager().await;
     for p in [
         "/api/nope",
-        "/",
         "/api/tables/1/nope",
         "/api",
         "/api/tables//",

@@ -19,3 +19,4 @@ mod printing_faults;
 mod reports;
 mod setup;
 mod support;
+mod ui;
