@@ -140,7 +140,12 @@ pub async fn run(
     http::server::serve(app, listener, shutdown, stopping).await;
     license.stop().await;
     drop(discovery);
-    background.iter().for_each(|t| t.abort());
+    // Abort the background tasks and wait until they are gone: each holds the store, and the
+    // database file must be closed when `run` returns (a restart may reopen it at once).
+    for t in background {
+        t.abort();
+        let _ = t.await;
+    }
     tracing::info!("posd stopped");
     Ok(())
 }

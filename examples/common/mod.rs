@@ -59,6 +59,8 @@ impl Posd {
         let child = Command::new(posd_binary())
             .args(&args)
             .env("POSD_LOG", "warn")
+            // As systemd/posd.service runs it.
+            .env("MALLOC_ARENA_MAX", "2")
             .stdout(Stdio::null())
             .spawn()
             .expect("spawn posd");

@@ -161,12 +161,7 @@ async fn oversized_headers_get_431() {
 async fn unknown_paths_wrong_methods_and_trailing_slashes() {
     let d = Daemon::start().await;
     let m = d.manager().await;
-    for p in [
-        "/api/nope",
-        "/api/tables/1/nope",
-        "/api",
-        "/api/tables//",
-    ] {
+    for p in ["/api/nope", "/api/tables/1/nope", "/api", "/api/tables//"] {
         let r = m.get(p).await;
         r.expect(404, "no_such_endpoint");
         assert_eq!(r.headers["content-type"], "application/json");

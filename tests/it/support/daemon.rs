@@ -117,7 +117,7 @@ impl Daemon {
             },
             parts,
         ));
-        let d = Daemon {
+        let mut d = Daemon {
             addr,
             dir,
             clock,
@@ -128,8 +128,12 @@ impl Daemon {
         d
     }
 
-    async fn wait_ready(&self) {
+    async fn wait_ready(&mut self) {
         for _ in 0..200 {
+            if self.task.as_ref().is_some_and(|t| t.is_finished()) {
+                let r = self.task.take().unwrap().await;
+                panic!("the daemon stopped while starting: {r:?}");
+            }
             if let Ok(r) = self.try_req("GET", "/api/system/health", None, None).await
                 && r.status == 200
             {
