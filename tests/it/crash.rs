@@ -211,6 +211,13 @@ async fn sigkill_under_load_loses_no_acknowledged_write() {
         total_items > 50,
         "the load was too light to mean anything: {total_items} items"
     );
+    eprintln!(
+        "FIGURE crash: {} SIGKILLs under load; checked {} orders, {total_items} items, {} payments, {} closes acknowledged",
+        rounds(),
+        acked.items.len(),
+        acked.payments.values().map(HashSet::len).sum::<usize>(),
+        acked.closed.len()
+    );
     for (order, items) in &acked.items {
         let o = call(
             addr,
