@@ -34,6 +34,8 @@ pub struct Inner {
     pub license: crate::service::license::LicenseCache,
     /// Live printer states kept by the print spool.
     pub spool: crate::print::spool::Board,
+    /// The rendered waiters' menu, reused until the menu changes.
+    pub menu_cache: MenuCache,
     /// Open HTTP connections (for systemd's STATUS line).
     pub connections: std::sync::atomic::AtomicUsize,
 }
@@ -70,6 +72,7 @@ impl App {
                 license: Default::default(),
                 spool: Default::default(),
                 connections: Default::default(),
+                menu_cache: Default::default(),
             }),
         }
     }
@@ -86,6 +89,46 @@ impl App {
     }
 
     pub fn publish(&self, c: Change) {
+        if c == Change::Menu {
+            self.menu_cache.invalidate();
+        }
         self.events.publish(c);
+    }
+}
+
+/// The last rendered menu (opaque bytes) and the menu version it was rendered from. Every
+/// waiter's phone asks for the whole menu; it only changes when a manager edits it.
+#[derive(Default)]
+pub struct MenuCache {
+    version: std::sync::atomic::AtomicU64,
+    slot: std::sync::Mutex<Option<(u64, bytes::Bytes)>>,
+}
+
+impl MenuCache {
+    /// The version to render against: read it before reading the store.
+    pub fn version(&self) -> u64 {
+        self.version.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    pub fn get(&self) -> Option<bytes::Bytes> {
+        let v = self.version();
+        let g = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        g.as_ref()
+            .filter(|(at, _)| *at == v)
+            .map(|(_, b)| b.clone())
+    }
+
+    /// Keep `bytes` rendered at `version`, unless the menu changed meanwhile.
+    pub fn put(&self, version: u64, bytes: bytes::Bytes) {
+        let mut g = self.slot.lock().unwrap_or_else(|p| p.into_inner());
+        if self.version() == version {
+            *g = Some((version, bytes));
+        }
+    }
+
+    fn invalidate(&self) {
+        self.version
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *self.slot.lock().unwrap_or_else(|p| p.into_inner()) = None;
     }
 }

@@ -35,8 +35,31 @@ struct ListQuery {
 
 async fn list(app: App, r: Req) -> Result<Resp> {
     let q: ListQuery = r.query()?;
-    let v = menu::products(&app, r.actor()?, q.all.unwrap_or(false)).await?;
-    ok(json!(v.iter().map(views::product).collect::<Vec<_>>()))
+    let all = q.all.unwrap_or(false) && r.actor()?.is_manager();
+    // What every waiter sees is the same list: render it once per menu change.
+    if !all && let Some(b) = app.menu_cache.get() {
+        return Ok(json_bytes(b));
+    }
+    let version = app.menu_cache.version();
+    let v = menu::products(&app, r.actor()?, all).await?;
+    let body = json!(v.iter().map(views::product).collect::<Vec<_>>());
+    if all {
+        return ok(body);
+    }
+    let b = bytes::Bytes::from(serde_json::to_vec(&body).unwrap_or_default());
+    app.menu_cache.put(version, b.clone());
+    Ok(json_bytes(b))
+}
+
+fn json_bytes(b: bytes::Bytes) -> Resp {
+    let mut r = Resp::new(full(b));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
 }
 
 async fn get(app: App, r: Req) -> Result<Resp> {
