@@ -60,7 +60,10 @@ run --config packaging/posd.toml check-config >/dev/null
 echo "packaging/posd.toml: accepted by the aarch64 binary"
 # The release binary (fat LTO, stripped, panic=unwind) serves the demo: health, login, tables.
 dir=$(mktemp -d)
-run serve --demo --data-dir "$dir/data" --listen 127.0.0.1:0 >"$dir/out" 2>&1 &
+: >"$dir/out"
+# qemu-aarch64 itself in the background (not a shell function) so that SIGTERM reaches posd.
+qemu-aarch64 -L /usr/aarch64-linux-gnu "$BIN" serve --demo --data-dir "$dir/data" \
+    --listen 127.0.0.1:0 >"$dir/out" 2>&1 &
 pid=$!
 url=""
 for _ in $(seq 1 120); do   # up to 60 s: qemu on a busy 2-core machine

@@ -9,7 +9,9 @@
 #   LINTIAN=no      skip lintian (it runs when installed)
 #
 # Layout: /usr/bin/posd, /usr/lib/systemd/system/<every unit in systemd/>,
-# /usr/lib/udev/rules.d/<every *.rules in udev/>, /usr/lib/sysusers.d/posd.conf,
+# /usr/lib/udev/rules.d/<every *.rules in udev/>, /usr/lib/sysusers.d/posd.conf (from
+# systemd/posd.sysusers), /usr/share/man/man8/posd.8.gz (help2man, section 8 as the unit's
+# Documentation= says),
 # /etc/posd/posd.toml (conffile), /usr/share/doc/posd/{copyright,changelog.Debian.gz}.
 # Units go to /usr/lib, not /lib: every system this package supports (Debian 12+, Raspberry
 # Pi OS 12+) has a merged /usr where both are one directory, /usr/lib is where Debian and
@@ -36,7 +38,9 @@ done
 SYSTEMD_DIR=${POSD_SYSTEMD_DIR:-$ROOT/systemd}
 UDEV_DIR=${POSD_UDEV_DIR:-$ROOT/udev}
 OUT_DIR=${OUT_DIR:-$ROOT/dist}
-[ -f "$SYSTEMD_DIR/posd.service" ] || die "$SYSTEMD_DIR/posd.service is missing"
+for f in posd.service posd.sysusers; do
+    [ -f "$SYSTEMD_DIR/$f" ] || die "$SYSTEMD_DIR/$f is missing"
+done
 compgen -G "$UDEV_DIR/*.rules" >/dev/null || die "no udev rules in $UDEV_DIR"
 
 cargo_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
@@ -90,7 +94,8 @@ done
 for f in "$UDEV_DIR"/*.rules; do
     install -D -m 0644 "$f" "$P/usr/lib/udev/rules.d/$(basename "$f")"
 done
-install -D -m 0644 packaging/sysusers.conf "$P/usr/lib/sysusers.d/posd.conf"
+# The system user, declared next to the unit that runs as it.
+install -D -m 0644 "$SYSTEMD_DIR/posd.sysusers" "$P/usr/lib/sysusers.d/posd.conf"
 install -D -m 0644 packaging/posd.toml "$P/etc/posd/posd.toml"
 install -D -m 0644 packaging/deb/copyright "$P/usr/share/doc/posd/copyright"
 install -D -m 0644 packaging/deb/lintian-overrides "$P/usr/share/lintian/overrides/posd"
@@ -138,12 +143,12 @@ mapfile -t subcommands < <(commands "")
     echo ".B journalctl -u posd"
     echo "tells what posd did."
 } >"$STAGE/man.include"
-help2man --no-info --section=1 --name="restaurant point-of-sale appliance daemon" \
+help2man --no-info --section=8 --name="restaurant point-of-sale appliance daemon" \
     --version-string="$cargo_version" --include="$STAGE/man.include" \
-    --output="$STAGE/posd.1" "$STAGE/bin/posd"
-install -d "$P/usr/share/man/man1"
-gzip -9n <"$STAGE/posd.1" >"$P/usr/share/man/man1/posd.1.gz"
-chmod 0644 "$P/usr/share/man/man1/posd.1.gz"
+    --output="$STAGE/posd.8" "$STAGE/bin/posd"
+install -d "$P/usr/share/man/man8"
+gzip -9n <"$STAGE/posd.8" >"$P/usr/share/man/man8/posd.8.gz"
+chmod 0644 "$P/usr/share/man/man8/posd.8.gz"
 
 changelog=$STAGE/changelog
 top=$(sed -n '1s/^posd (\(.*\)).*/\1/p' packaging/deb/changelog)

@@ -61,7 +61,7 @@ check "posd.service is enabled" "[ -L /etc/systemd/system/multi-user.target.want
 check "the units are in /usr/lib/systemd/system" "[ -f /usr/lib/systemd/system/posd.service ]"
 check "the udev rules are in /usr/lib/udev/rules.d" "ls /usr/lib/udev/rules.d/*posd* >/dev/null"
 check "the installed config is valid for the installed binary" "posd check-config"
-check "man posd is installed" "[ -f /usr/share/man/man1/posd.1.gz ]"
+check "man posd is installed" "[ -f /usr/share/man/man8/posd.8.gz ]"
 
 echo "=== the restaurant's data and an edited config"
 # Stand-in for the USB drive's contents: a real posd database, written by posd itself.
