@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the posd Debian package with dpkg-deb (no debhelper): packaging/build-deb.sh ARCH
 #
-#   ARCH            arm64 (Raspberry Pi 4, default) or amd64
+#   ARCH            arm64 (Raspberry Pi 4, default), amd64, or armhf (32-bit Raspberry Pi OS)
 #   POSD_BIN        use this already built binary instead of running cargo build
 #   POSD_DEB_VERSION  package version (default: Cargo.toml's version + "-1")
 #   POSD_SYSTEMD_DIR / POSD_UDEV_DIR  unit and rule sources (default: systemd/ and udev/)
@@ -26,7 +26,8 @@ ARCH=${1:-arm64}
 case "$ARCH" in
 arm64) TARGET=aarch64-unknown-linux-gnu; RUN=(qemu-aarch64 -L /usr/aarch64-linux-gnu) ;;
 amd64) TARGET=x86_64-unknown-linux-gnu; RUN=() ;;
-*) echo "usage: $0 arm64|amd64" >&2; exit 2 ;;
+armhf) TARGET=armv7-unknown-linux-gnueabihf; RUN=(qemu-arm -L /usr/arm-linux-gnueabihf) ;;
+*) echo "usage: $0 arm64|amd64|armhf" >&2; exit 2 ;;
 esac
 [ "$ARCH" != amd64 ] || [ "$(uname -m)" = x86_64 ] || RUN=(qemu-x86_64)
 
@@ -66,6 +67,7 @@ MOUNT_POINT=$(sed -n 's/^mount = "\(.*\)"$/\1/p' packaging/posd.toml)
 # Shared-library dependencies: the highest glibc symbol version the binary needs.
 objdump=objdump
 [ "$ARCH" = arm64 ] && objdump=aarch64-linux-gnu-objdump
+[ "$ARCH" = armhf ] && objdump=arm-linux-gnueabihf-objdump
 command -v "$objdump" >/dev/null || die "$objdump is missing (binutils for $ARCH)"
 glibc=$("$objdump" -T "$BIN" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -Vu | tail -1)
 needed=$("$objdump" -p "$BIN" | awk '/NEEDED/ { print $2 }')
@@ -82,6 +84,8 @@ STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 P=$STAGE/posd
 install -D -m 0755 "$BIN" "$P/usr/bin/posd"
+# The release profile strips symbols; the compilers' .comment notes go too.
+"${objdump%objdump}objcopy" --remove-section=.comment "$P/usr/bin/posd"
 units=()
 for f in "$SYSTEMD_DIR"/*; do
     case "$f" in
