@@ -7,7 +7,7 @@
 #      built for aarch64 under qemu-aarch64 (runner set in .cargo/config.toml).
 # Anything it cannot install is a LOUD failure (exit 1), never a silent skip.
 # The full Pi image build and its qemu boot test are NOT run here (too slow under emulation);
-# see image/README.md and docs/INSTALL.md.
+# see docs/INSTALL.md ("Building the SD card image").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,19 +60,19 @@ run --config packaging/posd.toml check-config >/dev/null
 echo "packaging/posd.toml: accepted by the aarch64 binary"
 # The release binary (fat LTO, stripped, panic=unwind) serves the demo: health, login, tables.
 dir=$(mktemp -d)
-: >"$dir/out"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+url=http://127.0.0.1:$port
 # qemu-aarch64 itself in the background (not a shell function) so that SIGTERM reaches posd.
 qemu-aarch64 -L /usr/aarch64-linux-gnu "$BIN" serve --demo --data-dir "$dir/data" \
-    --listen 127.0.0.1:0 >"$dir/out" 2>&1 &
+    --listen "127.0.0.1:$port" >"$dir/out" 2>&1 &
 pid=$!
-url=""
+up=""
 for _ in $(seq 1 120); do   # up to 60 s: qemu on a busy 2-core machine
-    url=$(sed -n 's|.*open *\(http://[0-9.:]*\)/.*|\1|p' "$dir/out")
-    [ -n "$url" ] && curl -fsS "$url/api/system/health" >/dev/null 2>&1 && break
-    url=""
+    if curl -fsS "$url/api/system/health" >/dev/null 2>&1; then up=yes; break; fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
 done
-[ -n "$url" ] || { cat "$dir/out"; kill "$pid"; loud "the aarch64 demo server never answered"; }
+[ -n "$up" ] || { cat "$dir/out"; kill "$pid" 2>/dev/null; loud "the aarch64 demo server never answered"; }
 curl -fsS "$url/api/system/health"; echo
 token=$(curl -fsS -XPOST "$url/api/auth/login" -H 'content-type: application/json' \
     -d '{"username":"waiter01","pin":"1234"}' | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
