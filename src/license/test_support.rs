@@ -1,4 +1,5 @@
 //! Test helpers shared by the license unit tests: fixed keys, claims and signed files.
+#![cfg(test)]
 
 use ed25519_dalek::SigningKey;
 

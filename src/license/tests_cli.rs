@@ -1,5 +1,6 @@
 //! Tests of the sysadmin's offline commands: keygen files and modes, sign/verify through real
 //! files, argument parsing with clap, date parsing and `describe`.
+#![cfg(test)]
 
 use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};

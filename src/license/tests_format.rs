@@ -1,5 +1,6 @@
 //! Tests of the file format, verification and keys: tampering, truncation, wrong and unknown
 //! keys, size limits, whitespace tolerance, a pinned test vector and a sign/verify property.
+#![cfg(test)]
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -1,5 +1,6 @@
 //! Tests of the enforcement state machine: every `apply` rule and every `verdict` branch,
 //! including replayed unlocks, grace boundaries and a clock set back a year.
+#![cfg(test)]
 
 use super::test_support::{DAY, HOUR, SITE, T0, claims, key, ring, signed, verified};
 use super::*;

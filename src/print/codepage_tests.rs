@@ -1,4 +1,5 @@
 //! Unit tests of code page encoding, byte for byte, and a cross-check against the escpos crate.
+#![cfg(test)]
 
 use super::*;
 use serde::de::IntoDeserializer;

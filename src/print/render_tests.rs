@@ -1,4 +1,5 @@
 //! Byte-for-byte tests of the renderer, plus layout properties of every ticket kind.
+#![cfg(test)]
 
 use super::*;
 use crate::print::ticket::{
