@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # aarch64 (Raspberry Pi 4) leg of CI, called at the end of .ci/run:
-#   1. installs the cross C compiler, the arm64 libc and qemu-user, and the Rust target;
+#   1. installs the cross C compiler, the arm64 libc (cross and multiarch), qemu-user with its
+#      binfmt_misc handler, and the Rust target;
 #   2. builds the aarch64 release binary (the one the .deb and the image ship) and checks its size;
 #   3. runs that binary under qemu-aarch64 on the packaged default config and as a demo server;
-#   4. runs the unit tests and the integration tests (store, printing, HTTP; license once merged)
-#      built for aarch64 under qemu-aarch64 (runner set in .cargo/config.toml).
+#   4. runs the unit tests and the integration tests (store, printing, license, HTTP, drive,
+#      setup...) built for aarch64 under qemu-aarch64 (runner set in .cargo/config.toml),
+#      all but three named below that qemu-user cannot host;
 # Anything it cannot install is a LOUD failure (exit 1), never a silent skip.
 # The full Pi image build and its qemu boot test are NOT run here (too slow under emulation);
 # see docs/INSTALL.md ("Building the SD card image").
@@ -31,6 +33,14 @@ need=()
 command -v aarch64-linux-gnu-gcc >/dev/null || need+=(gcc-aarch64-linux-gnu)
 [ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || need+=(libc6-dev-arm64-cross)
 command -v qemu-aarch64 >/dev/null || need+=(qemu-user)
+# binfmt_misc runs the aarch64 posd that integration tests spawn (crash, license CLI, ...).
+command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static binfmt-support)
+# The arm64 libc through Debian multiarch, so qemu needs no -L sysroot (see .cargo/config.toml).
+if [ ! -e /lib/ld-linux-aarch64.so.1 ]; then
+    dpkg --print-foreign-architectures | grep -qx arm64 \
+        || $SUDO dpkg --add-architecture arm64 || loud "dpkg --add-architecture arm64 failed"
+    need+=(libc6:arm64 libgcc-s1:arm64)
+fi
 if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq || loud "apt-get update failed"
     # Another job may hold the dpkg lock for a while; wait for it rather than fail.
@@ -39,6 +49,14 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 command -v aarch64-linux-gnu-gcc >/dev/null || loud "aarch64-linux-gnu-gcc missing after install"
 command -v qemu-aarch64 >/dev/null || loud "qemu-aarch64 missing after install"
+[ -e /lib/ld-linux-aarch64.so.1 ] || loud "libc6:arm64 missing after install"
+if [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]; then
+    [ -e /proc/sys/fs/binfmt_misc/status ] \
+        || $SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc || true
+    $SUDO update-binfmts --enable qemu-aarch64 || true
+fi
+[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] \
+    || loud "no binfmt_misc handler for aarch64 (qemu-user-static): spawned test binaries cannot run"
 if ! rustup target list --installed 2>/dev/null | grep -qx "$TARGET"; then
     rustup target add "$TARGET" || loud "rustup target add $TARGET failed"
 fi
@@ -53,8 +71,10 @@ awk -v s="$size" -v m="$MAX_BYTES" \
 [ "$size" -le "$MAX_BYTES" ] || loud "aarch64 binary is $size bytes, over the 8 MiB budget"
 
 say "aarch64: the release binary under qemu-aarch64"
-run() { qemu-aarch64 -L /usr/aarch64-linux-gnu "$BIN" "$@"; }
+run() { qemu-aarch64 "$BIN" "$@"; }
 run --version
+# As the integration tests spawn it: directly, through binfmt_misc.
+"$BIN" --version >/dev/null || loud "an aarch64 binary does not run through binfmt_misc"
 # The config file the .deb installs must parse with the binary it ships with.
 run --config packaging/posd.toml check-config >/dev/null
 echo "packaging/posd.toml: accepted by the aarch64 binary"
@@ -63,7 +83,7 @@ dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 url=http://127.0.0.1:$port
 # qemu-aarch64 itself in the background (not a shell function) so that SIGTERM reaches posd.
-qemu-aarch64 -L /usr/aarch64-linux-gnu "$BIN" serve --demo --data-dir "$dir/data" \
+qemu-aarch64 "$BIN" serve --demo --data-dir "$dir/data" \
     --listen "127.0.0.1:$port" >"$dir/out" 2>&1 &
 pid=$!
 up=""
@@ -86,13 +106,19 @@ rm -rf "$dir"
 say "aarch64: unit tests under qemu-aarch64"
 cargo test --locked --target "$TARGET" --lib
 say "aarch64: integration tests (tests/it) under qemu-aarch64"
-# The documented subset: everything in tests/it (store, orders, printing with the fake
-# printers, license, HTTP, auth, OpenAPI, UI serving, events) except the process-level
-# modules, which run natively above: `appliance` (spawns the binary under a NOTIFY_SOCKET,
-# mounts file systems, network namespaces) and `crash` (SIGKILL under load). Under qemu-user
-# the emulator redirects absolute paths into its sysroot and a spawned aarch64 child needs
-# binfmt, so those results would say nothing about the Pi.
-cargo test --locked --target "$TARGET" --test it -- --skip appliance:: --skip crash::
+# All of tests/it but three that test the host kernel or wall-clock load rather than posd's
+# aarch64 code, and that the native run above has already passed:
+# - the pulled-drive test shuts an ext4 file system down with the FS_IOC_SHUTDOWN ioctl,
+#   which qemu-user does not translate (the ioctl fails with -1);
+# - the mDNS test's multicast in a private network namespace finds nothing under qemu-user;
+# - the crash test needs a minimum write load within a fixed time, which emulation cannot
+#   reach (0 items).
+# One test at a time: the printer-fault tests judge timing, and emulated daemons running
+# side by side on two cores starve each other.
+cargo test --locked --target "$TARGET" --test it -- --test-threads=1 \
+    --skip appliance::drive::a_pulled_drive_refuses_writes_fast_and_service_resumes_when_it_is_back \
+    --skip appliance::mdns::phones_find_pos_local_over_mdns_in_a_private_namespace \
+    --skip crash::sigkill_under_load_loses_no_acknowledged_write
 
 say "packaging: the arm64 .deb (dpkg-deb, lintian), and install/upgrade/remove/purge in a chroot"
 if [ ! -f systemd/posd.service ]; then
