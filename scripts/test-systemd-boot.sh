@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Boot a real systemd (systemd-nspawn -b on a small Debian rootfs made with mmdebstrap) with
 # posd's units installed, and show:
-#   1. posd starts only once its data mount exists (no drive: posd does not start, nothing is
-#      written to the bare /media/posdata folder),
-#   2. READY is seen (Type=notify: "active" only after READY=1), as user posd on port 80,
+#   1. without its data drive posd runs but waits: the unit stays "activating" with the status
+#      "Waiting for USB drive POSDATA", its start timeout does not kill it (EXTEND_TIMEOUT_USEC),
+#      and nothing is written to the bare /media/posdata folder,
+#   2. plugging the drive in (the mount unit starts, as udev would start it) is enough: the
+#      root-owned drive is handed to user posd (posd-drive.service), the same posd process
+#      sees the new mount inside its sandbox (ProtectSystem=strict, PrivateMounts) and is
+#      READY (Type=notify: "active" only after READY=1), as user posd on port 80,
 #   3. the journal carries ORDER_ID/TABLE/USER/CODE fields (journalctl -u posd -o verbose),
 #   4. a deliberately hung health check (POSD_DEBUG_HOOKS=1 + SIGUSR2 hangs the store writer)
 #      gets posd killed by the watchdog and restarted by systemd.
@@ -34,19 +38,24 @@ fi
 say "installing posd, its units and its user into the rootfs"
 install -m 0755 "$BIN" "$ROOTFS/usr/bin/posd"
 install -m 0644 systemd/posd.service "$ROOTFS/etc/systemd/system/posd.service"
+install -m 0644 systemd/posd-drive.service "$ROOTFS/etc/systemd/system/posd-drive.service"
 install -D -m 0644 systemd/posd.sysusers "$ROOTFS/usr/lib/sysusers.d/posd.conf"
 install -D -m 0644 udev/99-posd-data.rules "$ROOTFS/etc/udev/rules.d/99-posd-data.rules"
 chroot "$ROOTFS" systemd-sysusers
 # The real mount unit needs /dev/disk/by-label/POSDATA; check it, then stand in a bind mount.
 install -m 0644 systemd/media-posdata.mount "$ROOTFS/etc/systemd/system/media-posdata.mount"
-chroot "$ROOTFS" systemd-analyze verify --man=no \
-  /etc/systemd/system/posd.service /etc/systemd/system/media-posdata.mount
+chroot "$ROOTFS" systemd-analyze verify --man=no /etc/systemd/system/posd.service \
+  /etc/systemd/system/media-posdata.mount /etc/systemd/system/posd-drive.service
 chroot "$ROOTFS" systemd-analyze security --offline=true /etc/systemd/system/posd.service |
   tail -1
 cat > "$ROOTFS/etc/systemd/system/media-posdata.mount" <<'EOF'
 [Unit]
 Description=stand-in for the POSDATA drive (tmpfs, only once /srv/usb-stick exists)
 AssertPathExists=/srv/usb-stick
+DefaultDependencies=no
+Conflicts=umount.target
+Before=umount.target
+Wants=posd-drive.service
 [Mount]
 What=posdata-stick
 Where=/media/posdata
@@ -59,6 +68,8 @@ cat > "$ROOTFS/etc/systemd/system/posd.service.d/test.conf" <<'EOF'
 ExecStart=
 ExecStart=/usr/bin/posd serve --demo
 WatchdogSec=3s
+# Short, so that the 25 s wait below outlasts it: EXTEND_TIMEOUT_USEC must keep posd alive.
+TimeoutStartSec=8s
 Environment=POSD_DEBUG_HOOKS=1
 EOF
 cat > "$ROOTFS/etc/posd/posd.toml" <<'EOF'
@@ -98,24 +109,36 @@ for _ in $(seq 300); do
 done
 echo "system: $s"
 
-say "1. no drive: posd must not start, nothing written to the bare mount point"
-if IN systemctl start posd 2>/dev/null; then fail "posd started without its data mount"; fi
-IN systemctl is-active posd || true
+say "1. no drive: posd runs and waits, outlives its start timeout, writes nothing"
+IN systemctl start --no-block posd
+sleep 25   # > TimeoutStartSec=8s of the drop-in: only EXTEND_TIMEOUT_USEC keeps posd alive
+state=$(IN systemctl show posd -p ActiveState --value)
+status=$(IN systemctl show posd -p StatusText --value)
+PID0=$(IN systemctl show posd -p MainPID --value)
+echo "posd: $state (pid $PID0), status: $status"
+[ "$state" = activating ] || fail "posd is $state without its drive (expected activating)"
+grep -q '^Waiting for USB drive POSDATA' <<<"$status" || fail "status does not say it waits"
+[ "$(IN systemctl show posd -p NRestarts --value)" = 0 ] || fail "posd was restarted while waiting"
 IN findmnt /media/posdata && fail "something is mounted at /media/posdata"
 [ -z "$(ls -A "$ROOTFS/media/posdata")" ] || fail "files in the bare mount point"
-echo "ok: posd did not start; /media/posdata is empty"
+echo "ok: posd waits (activating, same process after 25 s); /media/posdata is empty"
 
-say "2. plug the drive in, start posd (as udev's SYSTEMD_WANTS would): READY"
+say "2. plug the drive in (the mount starts, as udev would start it): the same posd is READY"
 mkdir -p "$ROOTFS/srv/usb-stick"
 T0=$(date +%s.%N)
-IN systemctl start posd   # Type=notify: returns once READY=1 arrived
+IN systemctl start media-posdata.mount
+for _ in $(seq 300); do
+  [ "$(IN systemctl show posd -p ActiveState --value)" = active ] && break
+  sleep 0.05
+done
 T1=$(date +%s.%N)
-[ "$(IN systemctl is-active posd)" = active ] || fail "posd is not active"
+[ "$(IN systemctl is-active posd)" = active ] || fail "posd is not active after the drive came"
 IN systemctl show posd -p StatusText -p MainPID -p User -p NRestarts
-mnt=$(IN systemctl show media-posdata.mount -p ActiveEnterTimestampMonotonic --value)
-run=$(IN systemctl show posd -p ExecMainStartTimestampMonotonic --value)
-[ "$mnt" -le "$run" ] || fail "posd started before its mount ($run < $mnt)"
-echo "ok: mount active at ${mnt}us, posd started at ${run}us; start->READY $(echo "$T1 - $T0" | bc 2>/dev/null || echo "?") s"
+[ "$(IN systemctl show posd -p MainPID --value)" = "$PID0" ] || fail "posd was restarted, not woken"
+[ "$(IN systemctl is-active posd-drive)" = active ] || fail "posd-drive.service did not run"
+IN stat -c '%U:%G %a %n' /media/posdata
+[ "$(IN stat -c %U /media/posdata)" = posd ] || fail "the drive was not handed to posd"
+echo "ok: drive mounted -> READY in $(echo "$T1 - $T0" | bc 2>/dev/null || echo "?") s, same pid $PID0"
 IN curl -sf http://127.0.0.1/api/system/health; echo
 IN test -f /media/posdata/posd.redb || fail "no database on the drive"
 IN stat -c '%U %n' /media/posdata/posd.redb

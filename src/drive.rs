@@ -45,7 +45,9 @@ fn look(data_dir: &Path, m: Option<&MountConfig>) -> Result<(Space, Option<u64>)
     if let Some(m) = m {
         match mount::probe(m) {
             Probe::Ready => {}
-            Probe::NotMounted(why) | Probe::WrongDrive(why) => return Err(why),
+            Probe::NotMounted(why) | Probe::WrongDrive(why) | Probe::NotWritable(why) => {
+                return Err(why);
+            }
         }
     }
     let space = mount::space(data_dir)

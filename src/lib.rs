@@ -107,9 +107,11 @@ pub async fn run(
     parts: Parts,
 ) -> Result<(), RunError> {
     if let Some(m) = &config.mount {
-        mount::wait_for_drive(m, systemd::status)
-            .await
-            .map_err(RunError::Drive)?;
+        mount::wait_for_drive(m, systemd::status, || {
+            systemd::extend_start(mount::ALIVE_FOR)
+        })
+        .await
+        .map_err(RunError::Drive)?;
     }
     systemd::status("Opening the store");
     let store = open_store(&config, &parts).await?;

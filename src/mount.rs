@@ -9,8 +9,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use nix::errno::Errno;
 use nix::sys::stat::stat;
 use nix::sys::statvfs::{FsFlags, statvfs};
+use nix::unistd::{AccessFlags, access};
 
 use crate::config::MountConfig;
 use crate::store::Space;
@@ -27,6 +29,9 @@ pub enum Probe {
     NotMounted(String),
     /// Something is mounted, but it is not our drive: refuse it.
     WrongDrive(String),
+    /// Our drive is mounted, but posd may not write to it (read-only, or still owned by
+    /// root until `posd-drive.service` hands it over): opening the store would fail.
+    NotWritable(String),
 }
 
 /// Is `path` a mount point: a different device than its parent (or the root itself)?
@@ -60,7 +65,17 @@ pub fn probe(m: &MountConfig) -> Probe {
             m.label
         ));
     }
-    Probe::Ready
+    match access(&m.path, AccessFlags::W_OK) {
+        Ok(()) => Probe::Ready,
+        Err(Errno::EROFS) => Probe::NotWritable(format!(
+            "the drive mounted at {where_} is read-only (a file-system error or a locked \
+             stick); check it on a computer"
+        )),
+        Err(e) => Probe::NotWritable(format!(
+            "posd may not write to the drive mounted at {where_} ({e}); posd-drive.service \
+             hands a new drive to the posd user when it is mounted"
+        )),
+    }
 }
 
 /// Free/total bytes and the read-only flag of the file system holding `path`.
@@ -91,11 +106,24 @@ impl std::fmt::Display for WaitError {
 }
 impl std::error::Error for WaitError {}
 
-/// Wait until the data drive is mounted (and carries the marker), telling `status` what is
-/// going on in words whenever that changes. Gives up after `m.wait` if set.
-pub async fn wait_for_drive(m: &MountConfig, status: impl Fn(&str)) -> Result<(), WaitError> {
+/// How often [`wait_for_drive`] says it is still alive while it waits (systemd's start
+/// timeout is extended by [`ALIVE_FOR`] each time, so a posd that hangs before READY is still
+/// caught, while one that waits for its drive all night is not killed).
+pub const ALIVE_EVERY: Duration = Duration::from_secs(10);
+/// How long each keep-alive extends the start timeout.
+pub const ALIVE_FOR: Duration = Duration::from_secs(30);
+
+/// Wait until the data drive is mounted (and carries the marker) and posd may write to it,
+/// telling `status` what is going on in words whenever that changes, and calling `alive` at
+/// once and then every [`ALIVE_EVERY`] while it waits. Gives up after `m.wait` if set.
+pub async fn wait_for_drive(
+    m: &MountConfig,
+    status: impl Fn(&str),
+    alive: impl Fn(),
+) -> Result<(), WaitError> {
     let started = Instant::now();
     let mut last: Option<Probe> = None;
+    let mut alive_at: Option<Instant> = None;
     loop {
         let p = probe(m);
         if last.as_ref() != Some(&p) {
@@ -122,14 +150,22 @@ pub async fn wait_for_drive(m: &MountConfig, status: impl Fn(&str)) -> Result<()
                     tracing::error!(CODE = "wrong_drive", "{why}");
                     status(&format!("Wrong USB drive: {why}"));
                 }
+                Probe::NotWritable(why) => {
+                    tracing::warn!(CODE = "drive_not_writable", "{why}");
+                    status(&format!("USB drive {} not writable: {why}", m.label));
+                }
             }
             last = Some(p.clone());
+        }
+        if alive_at.is_none_or(|t| t.elapsed() >= ALIVE_EVERY) {
+            alive();
+            alive_at = Some(Instant::now());
         }
         if let Some(limit) = m.wait
             && started.elapsed() >= limit
         {
             let why = match p {
-                Probe::NotMounted(w) | Probe::WrongDrive(w) => w,
+                Probe::NotMounted(w) | Probe::WrongDrive(w) | Probe::NotWritable(w) => w,
                 Probe::Ready => String::new(),
             };
             return Err(WaitError(format!(
@@ -172,13 +208,20 @@ mod tests {
     async fn waiting_gives_up_after_the_limit_and_says_why() {
         let d = tempfile::tempdir().unwrap();
         let said = std::sync::Mutex::new(Vec::new());
-        let e = wait_for_drive(&cfg(d.path(), None), |s| {
-            said.lock().unwrap().push(s.to_string())
-        })
+        let alive = std::sync::atomic::AtomicUsize::new(0);
+        let e = wait_for_drive(
+            &cfg(d.path(), None),
+            |s| said.lock().unwrap().push(s.to_string()),
+            || {
+                alive.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            },
+        )
         .await
         .unwrap_err();
         assert!(e.0.contains("gave up"), "{e}");
         assert!(said.lock().unwrap()[0].starts_with("Waiting for USB drive POSDATA"));
+        // Said at once (systemd's start timeout is extended from the first look on).
+        assert_eq!(alive.load(std::sync::atomic::Ordering::Relaxed), 1);
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
     }
 

@@ -38,6 +38,13 @@ pub fn status(words: &str) {
     send(&[NotifyState::Status(words)]);
 }
 
+/// Still starting and alive (waiting for the drive): systemd's start timeout runs out only
+/// if no such message follows within `by` (`EXTEND_TIMEOUT_USEC`, systemd 236+).
+pub fn extend_start(by: Duration) {
+    let usec = u32::try_from(by.as_micros()).unwrap_or(u32::MAX);
+    send(&[NotifyState::ExtendTimeoutUsec(usec)]);
+}
+
 pub fn ready(words: &str) {
     send(&[NotifyState::Ready, NotifyState::Status(words)]);
 }

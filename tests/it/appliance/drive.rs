@@ -242,6 +242,46 @@ fn ready_follows_the_mount_within_one_second() {
     );
 }
 
+/// A drive that is mounted read-only when posd starts (a locked stick, a file system the
+/// kernel turned read-only, or one posd may not write to yet) is not opened: posd keeps
+/// waiting and says why, keeps telling systemd it is alive (EXTEND_TIMEOUT_USEC, so the unit's
+/// start timeout does not kill a posd that waits all night), and is READY as soon as the
+/// drive is writable, without a restart.
+#[test]
+fn a_drive_posd_cannot_write_to_is_waited_for_until_it_can() {
+    if !need_root("a_drive_posd_cannot_write_to_is_waited_for_until_it_can") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let mnt = work.path().join("posdata");
+    std::fs::create_dir(&mnt).unwrap();
+    let _u = Unmount(mnt.clone());
+    assert!(sh(&format!(
+        "mount -t tmpfs -o ro,size=64m posdata '{}'",
+        mnt.display()
+    )));
+    let mut p = spawn_on(work.path(), &mnt, "min_free_mib = 1");
+    p.notify
+        .wait_for(Duration::from_secs(10), |l| {
+            l.starts_with("STATUS=USB drive POSDATA not writable") && l.contains("read-only")
+        })
+        .expect("a not-writable status");
+    p.notify
+        .wait_for(Duration::from_secs(5), |l| {
+            l == "EXTEND_TIMEOUT_USEC=30000000"
+        })
+        .expect("posd tells systemd it is alive while it waits");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!p.notify.has("READY=1"));
+    assert!(p.child_alive(), "posd gave up on a read-only drive");
+    assert!(sh(&format!("mount -o remount,rw '{}'", mnt.display())));
+    let writable = Instant::now();
+    let took = p.ready(Duration::from_secs(30)).duration_since(writable);
+    eprintln!("FIGURE drive writable -> READY: {} ms", took.as_millis());
+    assert!(mnt.join("posd.redb").is_file());
+    assert_eq!(health(&p)["status"], "healthy");
+}
+
 /// A stick without the marker file is some other drive: refuse it loudly (STATUS and an
 /// error line), write nothing on it, and start as soon as the right marker is there.
 #[test]

@@ -165,6 +165,11 @@ impl Posd {
         }
     }
 
+    /// Still running (not exited)?
+    pub fn child_alive(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     pub fn pid(&self) -> i32 {
         self.child.id() as i32
     }
