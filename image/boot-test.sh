@@ -8,7 +8,10 @@
 #   2. the same card and stick again: READY again, the same data serves; given a newer .deb,
 #      `apt-get install ./posd_*.deb` on the running appliance upgrades and restarts posd,
 #      keeps an edited /etc/posd/posd.toml, and the same data serves;
-#   3. a fresh card without the stick: posd is not serving and says it is waiting for its drive.
+#   3. a fresh card without the stick: posd runs, serves nothing and says it is waiting for its
+#      drive; the stick plugged in while it waits (USB hot-plug through the qemu monitor) is
+#      mounted, handed to posd and served by the same posd process; pulled out, posd keeps
+#      running and says degraded; plugged back, it serves again.
 # Reports the guest's time from kernel start to posd READY (systemd's monotonic clock), for
 # the first boot and for an ordinary later one.
 #
@@ -25,6 +28,9 @@
 #
 #   TIMEOUT   seconds to wait for each boot (default 900: TCG emulation on a busy machine)
 #   KEEP_WORK=1  keep the work folder (console logs, overlays)
+#   VERBOSE_CONSOLE=1  boot without "quiet" and copy the journal to the console log
+# The kernel command line is the image's own cmdline.txt with the Pi's consoles replaced by
+# qemu's serial port (ttyAMA0).
 # Needs root (network namespace), qemu-system-arm, qemu-utils, mtools, openssh-client, curl.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -69,7 +75,13 @@ initrd=$(mdir -b -i "$FAT" ::/ | sed -n 's|^::/\(initrd.img-.*\)|\1|p' | sort -V
 if [ -z "$kernel" ] || [ -z "$initrd" ]; then die "no kernel/initrd on the boot partition"; fi
 mcopy -i "$FAT" "::/$kernel" "$WORK/vmlinuz"
 mcopy -i "$FAT" "::/$initrd" "$WORK/initrd"
-echo "kernel $kernel, initrd $initrd; the Pi would boot with: $(mcopy -i "$FAT" ::/cmdline.txt -)"
+pi_cmdline=$(mcopy -i "$FAT" ::/cmdline.txt - | tr -d '\r\n')
+echo "kernel $kernel, initrd $initrd; the Pi would boot with: $pi_cmdline"
+cmdline="$(echo "$pi_cmdline" | tr ' ' '\n' | grep -v '^console=' | grep . | tr '\n' ' ')console=ttyAMA0"
+if [ -n "${VERBOSE_CONSOLE:-}" ]; then
+    cmdline="$(echo "$cmdline" | sed 's/\bquiet\b//') systemd.journald.forward_to_console=1"
+fi
+echo "qemu boots it with: $cmdline"
 
 # The documented way to turn SSH on: posd.txt on the boot partition, with a throw-away key.
 ssh-keygen -q -t ed25519 -N '' -C posd-boot-test -f "$WORK/key"
@@ -99,9 +111,9 @@ boot() { # boot NAME [extra qemu args...]: boot the overlay NAME (a fresh one th
     [ -f "$WORK/$name.qcow2" ] || qemu-img create -q -f qcow2 -b "$DISK" -F raw "$WORK/$name.qcow2"
     echo "--- $(date -u +%T) boot" >>"$WORK/$name.console"
     in_ns qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1024 \
-        -display none -monitor none -chardev "file,id=con,path=$WORK/$name.console,append=on" -serial chardev:con \
-        -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd" \
-        -append "root=LABEL=RASPIROOT rw rootwait fsck.repair=yes net.ifnames=0 console=ttyAMA0 systemd.journald.forward_to_console=1" \
+        -display none -monitor "unix:$WORK/monitor.sock,server=on,wait=off" \
+        -chardev "file,id=con,path=$WORK/$name.console,append=on" -serial chardev:con \
+        -kernel "$WORK/vmlinuz" -initrd "$WORK/initrd" -append "$cmdline" \
         -drive "file=$WORK/$name.qcow2,if=none,id=sd,format=qcow2" -device virtio-blk-pci,drive=sd \
         -netdev "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:$HTTP_PORT-:80,hostfwd=tcp:127.0.0.1:$SSH_PORT-:22" \
         -device virtio-net-pci,netdev=n0 \
@@ -126,6 +138,35 @@ halt() {
     QEMU_PID=""
 }
 unit() { gssh systemctl show -p "$1" --value posd.service; }
+hmp() { # hmp COMMAND: one command on the qemu monitor (human monitor protocol), its output
+    python3 - "$WORK/monitor.sock" "$*" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.settimeout(10)
+def until_prompt():
+    buf = b""
+    while not buf.rstrip().endswith(b"(qemu)"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace")
+until_prompt()
+s.sendall(sys.argv[2].encode() + b"\n")
+out = until_prompt().replace("\r", "")
+print("\n".join(l for l in out.splitlines()[1:] if l.strip() and not l.startswith("(qemu)")))
+PY
+}
+health_json() { in_ns curl -sS --max-time 10 "http://127.0.0.1:$HTTP_PORT/api/system/health" 2>/dev/null || true; }
+wait_for() { # wait_for SECONDS COMMAND...: poll COMMAND every 2 s until it succeeds
+    local limit=$1 t0=$SECONDS
+    shift
+    until "$@"; do
+        [ $((SECONDS - t0)) -lt "$limit" ] || return 1
+        sleep 2
+    done
+}
 
 pass=0
 fail=0
@@ -182,6 +223,13 @@ ready_us=$(unit ActiveEnterTimestampMonotonic)
 gssh systemd-analyze 2>/dev/null | head -1 || true
 echo "  slowest units:"
 gssh systemd-analyze blame --no-pager 2>/dev/null | head -8 || true
+echo "  what posd waited for:"
+gssh systemd-analyze critical-chain --no-pager posd.service 2>/dev/null | tail -n +3 || true
+if [ -z "$(gssh journalctl -b -u posd-firstboot -o cat | grep 'posd-firstboot:')" ]; then
+    ok "an ordinary boot applies nothing again (posd.txt unchanged: posd-firstboot's fast path)"
+else
+    bad "an ordinary boot applies nothing again: $(gssh journalctl -b -u posd-firstboot -o cat)"
+fi
 if [ -n "$UPGRADE_DEB" ]; then
     # The sysadmin's upgrade path, on the running appliance: apt install ./posd_*.deb.
     new=$(dpkg-deb -f "$UPGRADE_DEB" Version)
@@ -206,20 +254,56 @@ if [ -n "$UPGRADE_DEB" ]; then
 fi
 halt
 
-say "boot 3: without the drive"
+say "boot 3: a fresh card without the drive; then the drive plugged in, pulled, plugged back"
 boot no-drive
-sleep 20   # let posd settle into waiting
+waiting() { unit StatusText | grep -qi 'waiting for usb drive posdata'; }
+if wait_for 120 waiting; then ok "posd says it is waiting for its drive"; else bad "posd says it is waiting for its drive: $(unit StatusText)"; fi
 state="$(unit ActiveState)/$(unit SubState)"
-status=$(unit StatusText)
-echo "  posd.service: $state, status: ${status:-<none>}"
-if [ "$(unit ActiveState)" != active ]; then ok "posd is not READY without its drive"; else bad "posd is not READY without its drive"; fi
-if echo "$status" | grep -qi 'waiting for usb drive posdata'; then ok "posd says it is waiting for its drive"; else bad "posd says it is waiting for its drive"; fi
+wait_pid=$(unit MainPID)
+echo "  posd.service: $state (pid $wait_pid), status: $(unit StatusText)"
+if [ "$(unit ActiveState)" = activating ]; then ok "posd runs but is not READY without its drive"; else bad "posd runs but is not READY without its drive: $state"; fi
 if in_ns curl -fsS --max-time 5 "http://127.0.0.1:$HTTP_PORT/api/system/health" >/dev/null 2>&1; then
     bad "no health answer without the drive"
 else
     ok "no health answer without the drive"
 fi
 if gssh "[ -z \"\$(ls -A /media/posdata)\" ]"; then ok "nothing written to the SD card's empty mount point"; else bad "nothing written to the SD card's empty mount point"; fi
+
+hmp "drive_add 0 if=none,id=stick1,format=raw,file=$WORK/posdata.img"
+hmp "device_add usb-storage,bus=xhci.0,drive=stick1,id=usb1"
+t0=$SECONDS
+if wait_for 300 sh -c "[ \"\$(ip netns exec $NS curl -fsS --max-time 5 http://127.0.0.1:$HTTP_PORT/api/system/health 2>/dev/null | grep -o healthy)\" = healthy ]"; then
+    ok "drive plugged in while posd waits: posd is READY and serves ($((SECONDS - t0)) s of wall time)"
+else
+    bad "drive plugged in while posd waits: posd is READY and serves"
+    gssh journalctl -b -u posd.service -u media-posdata.mount -u posd-drive.service --no-pager | tail -20
+fi
+if [ "$(unit MainPID)" = "$wait_pid" ] && [ "$(unit NRestarts)" = 0 ]; then
+    ok "the same posd process (pid $wait_pid), no restart"
+else
+    bad "the same posd process: pid $wait_pid -> $(unit MainPID), restarts $(unit NRestarts)"
+fi
+echo "  status: $(unit StatusText)"
+
+hmp "device_del usb1"
+t0=$SECONDS
+if wait_for 120 sh -c "ip netns exec $NS curl -sS --max-time 5 http://127.0.0.1:$HTTP_PORT/api/system/health 2>/dev/null | grep -q degraded"; then
+    ok "drive pulled: posd keeps answering and says degraded ($((SECONDS - t0)) s): $(health_json)"
+else
+    bad "drive pulled: posd keeps answering and says degraded: $(health_json)"
+fi
+if [ "$(unit ActiveState)" = active ] && [ "$(unit MainPID)" = "$wait_pid" ]; then ok "posd still runs"; else bad "posd still runs: $(unit ActiveState), pid $(unit MainPID)"; fi
+if wait_for 60 gssh "! findmnt -n /media/posdata >/dev/null"; then ok "the pulled drive is unmounted"; else bad "the pulled drive is unmounted: $(gssh findmnt /media/posdata)"; fi
+
+hmp "drive_add 0 if=none,id=stick2,format=raw,file=$WORK/posdata.img"
+hmp "device_add usb-storage,bus=xhci.0,drive=stick2,id=usb2"
+t0=$SECONDS
+if wait_for 300 sh -c "[ \"\$(ip netns exec $NS curl -fsS --max-time 5 http://127.0.0.1:$HTTP_PORT/api/system/health 2>/dev/null | grep -o healthy)\" = healthy ]"; then
+    ok "drive plugged back: posd serves again ($((SECONDS - t0)) s), pid $(unit MainPID)"
+else
+    bad "drive plugged back: posd serves again: $(health_json)"
+    gssh journalctl -b -u posd.service -u media-posdata.mount --no-pager | tail -20
+fi
 halt
 
 say "result"
