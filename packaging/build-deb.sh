@@ -23,10 +23,21 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 ARCH=${1:-arm64}
+# Under qemu-user, the cross libc's sysroot (-L) only when no multiarch libc for ARCH is
+# installed: with both, qemu takes ld.so from the sysroot and libc.so.6 from /lib/<triplet>,
+# two glibc builds in one process (a threaded program then hangs; see .ci/cross.sh).
 case "$ARCH" in
-arm64) TARGET=aarch64-unknown-linux-gnu; RUN=(qemu-aarch64 -L /usr/aarch64-linux-gnu) ;;
+arm64)
+    TARGET=aarch64-unknown-linux-gnu
+    RUN=(qemu-aarch64 -L /)
+    [ -e /lib/ld-linux-aarch64.so.1 ] || RUN=(qemu-aarch64 -L /usr/aarch64-linux-gnu)
+    ;;
 amd64) TARGET=x86_64-unknown-linux-gnu; RUN=() ;;
-armhf) TARGET=armv7-unknown-linux-gnueabihf; RUN=(qemu-arm -L /usr/arm-linux-gnueabihf) ;;
+armhf)
+    TARGET=armv7-unknown-linux-gnueabihf
+    RUN=(qemu-arm -L /)
+    [ -e /lib/ld-linux-armhf.so.3 ] || RUN=(qemu-arm -L /usr/arm-linux-gnueabihf)
+    ;;
 *) echo "usage: $0 arm64|amd64|armhf" >&2; exit 2 ;;
 esac
 [ "$ARCH" != amd64 ] || [ "$(uname -m)" = x86_64 ] || RUN=(qemu-x86_64)
