@@ -119,6 +119,20 @@ impl PinHasher {
         ))
     }
 
+    /// Was `phc` made with other parameters than this hasher's (an older cost, or a test
+    /// cost)? Such a hash still verifies; a successful login then replaces it.
+    pub fn needs_rehash(&self, phc: &str) -> bool {
+        parse_phc(phc).is_none_or(|(p, _, hash)| {
+            (p.m_cost(), p.t_cost(), p.p_cost(), hash.len())
+                != (
+                    self.params.m_cost(),
+                    self.params.t_cost(),
+                    self.params.p_cost(),
+                    OUT_LEN,
+                )
+        })
+    }
+
     /// Check a PIN against a PHC string (its own parameters, so older hashes keep working).
     pub fn verify_blocking(&self, pin: &str, phc: &str) -> bool {
         let Some((params, salt, want)) = parse_phc(phc) else {
@@ -289,6 +303,18 @@ mod tests {
         // A hash written with other parameters still verifies.
         assert!(PinHasher::fast_for_tests().verify_blocking("4321", &phc));
         assert!(parse_phc("$argon2i$v=19$m=8,t=1,p=1$AAAA$AAAA").is_none());
+    }
+
+    #[test]
+    fn a_hash_with_other_parameters_needs_a_rehash() {
+        let pi = PinHasher::pi4();
+        let fast = PinHasher::fast_for_tests();
+        let old = fast.hash_blocking("1234", &[3; 16]).unwrap();
+        let new = pi.hash_blocking("1234", &[3; 16]).unwrap();
+        assert!(pi.needs_rehash(&old));
+        assert!(!pi.needs_rehash(&new));
+        assert!(fast.needs_rehash(&new));
+        assert!(pi.needs_rehash("not a phc string"));
     }
 
     #[test]

@@ -79,14 +79,28 @@ pub async fn login(app: &App, ip: IpAddr, username: &str, pin: &str) -> Result<L
         return Err(wrong_pin());
     }
     app.throttle.succeeded(ip);
+    // A hash made with an older (or other) cost is replaced now that the PIN is known, so
+    // raising the cost in a new version reaches every account at its next login.
+    let rehashed = if app.hasher.needs_rehash(&u.pin_hash) {
+        Some(app.hasher.hash(pin.to_string(), app.rng.as_ref()).await?)
+    } else {
+        None
+    };
     let (token, hash) = auth::new_token(app.rng.as_ref());
     let id = u.id;
+    let verified_hash = u.pin_hash.clone();
     let expires_at = now + SESSION_LIFETIME;
     let u = app
         .store
         .write(move |w| {
             let mut u = user(w, id)?;
             u.record_good_pin();
+            // Unless a manager reset the PIN in the meantime.
+            if let Some(new) = rehashed
+                && u.pin_hash == verified_hash
+            {
+                u.pin_hash = new;
+            }
             w.put(USERS, id, &u)?;
             w.put_session(
                 &hash,

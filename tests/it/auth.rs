@@ -433,3 +433,43 @@ async fn bad_login_bodies_are_clear_client_errors() {
         .await
         .expect(401, "bad_credentials");
 }
+
+/// A PIN hash made with an older cost (here the test cost, as a database from a version with a
+/// cheaper hash would have) keeps working, and the first good login replaces it with one at
+/// the current cost, so raising the cost reaches every account without a PIN reset.
+#[tokio::test]
+async fn a_login_rehashes_a_pin_hashed_at_an_older_cost() {
+    use posd::auth::PinHasher;
+    use posd::domain::staff::User;
+    use posd::store::{Reader, Store, tables::USERS};
+
+    let d = Daemon::start().await; // demo users hashed at the test cost
+    let dir = d.stop().await;
+    let hash_of = |dir: &std::path::Path, name: &str| {
+        let s = Store::open(dir).unwrap();
+        let name = name.to_string();
+        s.read_blocking(move |r| {
+            let id = r.user_id_by_name(&name)?.unwrap();
+            Ok(r.get::<User>(USERS, id)?.unwrap().pin_hash)
+        })
+        .unwrap()
+    };
+    let before = hash_of(dir.path(), "waiter01");
+    let current = PinHasher::pi4();
+    assert!(current.needs_rehash(&before));
+
+    let d = Daemon::start_in_with_hasher(dir, PinHasher::pi4()).await;
+    try_login(&d, "waiter01", "9999")
+        .await
+        .expect(401, "bad_credentials");
+    try_login(&d, "waiter01", PIN).await.ok();
+    let dir = d.stop().await;
+    let after = hash_of(dir.path(), "waiter01");
+    assert!(
+        after.starts_with("$argon2id$v=19$m=1024,t=4,p=1$"),
+        "{after}"
+    );
+    assert!(current.verify_blocking(PIN, &after));
+    // Another user who did not log in keeps the old hash.
+    assert!(current.needs_rehash(&hash_of(dir.path(), "waiter02")));
+}

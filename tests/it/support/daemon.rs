@@ -87,6 +87,11 @@ impl Daemon {
         Self::start_custom(dir, f, PinHasher::fast_for_tests()).await
     }
 
+    /// Start (or restart) on `dir` with `hasher`.
+    pub async fn start_in_with_hasher(dir: tempfile::TempDir, hasher: PinHasher) -> Daemon {
+        Self::start_custom(dir, |_| {}, hasher).await
+    }
+
     /// The demo restaurant with the production PIN hasher (timing tests).
     pub async fn start_with_hasher(hasher: PinHasher) -> Daemon {
         Self::start_custom(tempfile::tempdir().unwrap(), |_| {}, hasher).await
