@@ -22,6 +22,7 @@ use super::license::{
 };
 use crate::app::App;
 use crate::error::{Error, Result};
+use crate::events::Change;
 use crate::license::{self, Applied, LicenseError, MAX_FILE_BYTES, VerifiedFile};
 
 /// The folder on the data drive that license files are dropped into.
@@ -30,6 +31,9 @@ pub const FOLDER: &str = "license";
 pub const FOLDER_POLL: Duration = Duration::from_secs(2);
 /// How often the clock high-water mark is saved.
 pub const CLOCK_EVERY: Duration = Duration::from_secs(60);
+/// How often the verdict is judged again, so that a trial or license running out with time
+/// (not through a file) reaches the apps' live streams and the log. In-memory only.
+pub const VERDICT_EVERY: Duration = Duration::from_secs(5);
 /// How often the check-in URL is asked for a newer file (seed 000's heartbeat period).
 pub const CHECKIN_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// Files beyond this many (in name order) are ignored.
@@ -102,6 +106,17 @@ pub async fn start(app: &App) -> Result<LicenseTasks> {
             }
         }
     }));
+    let a = app.clone();
+    handles.push(tokio::spawn(async move {
+        let mut last = current(&a).map(|(_, v)| v.code());
+        let mut tick = tokio::time::interval(VERDICT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            last = announce_change(&a, last);
+        }
+    }));
     if let Some(url) = app.config.license_url.clone() {
         let a = app.clone();
         handles.push(tokio::spawn(async move {
@@ -115,6 +130,21 @@ pub async fn start(app: &App) -> Result<LicenseTasks> {
         app: app.clone(),
         handles,
     })
+}
+
+/// Publishes a `license` event (and logs) when the verdict's code differs from `last`: a
+/// trial ending, a license entering its grace period or expiring. Installs publish their own
+/// event at once; this one may then repeat it (harmless: clients just re-read the status).
+fn announce_change(app: &App, last: Option<&'static str>) -> Option<&'static str> {
+    let (s, v) = current(app)?;
+    let code = v.code();
+    if last.is_some_and(|l| l != code) {
+        tracing::warn!(site_id = %s.site_id, CODE = code, "license: {}", v.message(&s.site_id));
+        app.publish(Change::License {
+            state: code.to_string(),
+        });
+    }
+    Some(code)
 }
 
 /// One directory entry as the listing sees it.

@@ -210,3 +210,32 @@ async fn the_check_in_installs_a_file_from_the_license_url() {
     assert!(head.starts_with("GET /posd/license HTTP/1.1"), "{head}");
     assert_eq!(site, v["site_id"].as_str().unwrap());
 }
+
+/// A trial that simply runs out (no file involved) reaches the apps: within one verdict period
+/// the live stream carries a `license` event with the new state, so the dashboard shows
+/// "trial ended" without a reload, and writes get 402.
+#[tokio::test]
+async fn a_trial_running_out_with_time_is_announced_on_the_live_stream() {
+    use crate::support::sse::Sse;
+    let vendor = Vendor::new(1);
+    let d = appliance_with(&vendor, |c| c.trial_days = 3).await;
+    assert_eq!(view(&d).await["status"], "trial");
+    let m = d.manager().await;
+    let mut events = Sse::connect(d.addr, &m.token, None).await;
+    d.advance(jiff::SignedDuration::from_hours(4 * 24));
+    let deadline = tokio::time::Instant::now()
+        + posd::service::license_tasks::VERDICT_EVERY
+        + Duration::from_secs(5);
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        let e = events
+            .next(left)
+            .await
+            .expect("a license event after the trial ran out");
+        if e.event == "license" {
+            assert_eq!(e.data["state"], "trial_ended", "{:?}", e.data);
+            break;
+        }
+    }
+    m.get("/api/tables").await.expect(402, "trial_ended");
+}
