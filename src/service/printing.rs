@@ -112,6 +112,10 @@ pub fn enqueue_items<W: Writer>(
 }
 
 /// VOID tickets for cancelled items, to the printers that got (or will get) them.
+///
+/// An item whose ticket has not been sent yet (its job still queued or held, never tried in a
+/// way that may have put paper out) is taken off that ticket instead, and a ticket left empty
+/// is dropped: the kitchen never gets a dish and then its VOID. Everything else gets a VOID.
 pub fn enqueue_voids<W: Writer>(
     w: &W,
     order: &Order,
@@ -119,7 +123,66 @@ pub fn enqueue_voids<W: Writer>(
     by: u64,
     now: Timestamp,
 ) -> Result<Vec<u64>> {
-    enqueue_grouped(w, order, item_ids, JobKind::Void, by, now)
+    let pulled = pull_unsent(w, order, item_ids)?;
+    let rest: Vec<u64> = item_ids
+        .iter()
+        .copied()
+        .filter(|i| !pulled.contains(i))
+        .collect();
+    enqueue_grouped(w, order, &rest, JobKind::Void, by, now)
+}
+
+/// Takes `item_ids` off this order's tickets that are still waiting (queued or held, no
+/// REPRINT reason, so no part of them can be on paper). Returns the items taken off.
+fn pull_unsent<W: Writer>(w: &W, order: &Order, item_ids: &[u64]) -> Result<Vec<u64>> {
+    let waiting: Vec<u64> = order
+        .items
+        .iter()
+        .filter(|i| item_ids.contains(&i.id) && !i.printed && i.printer_zone_id.is_some())
+        .map(|i| i.id)
+        .collect();
+    let mut pulled = Vec::new();
+    if waiting.is_empty() {
+        return Ok(pulled);
+    }
+    for p in w.all::<Printer>(PRINTERS)? {
+        let mut jobs = w.queued_jobs(p.id)?;
+        jobs.extend(w.held_jobs(Some(p.id))?.into_iter().map(|(_, j)| j));
+        for job_id in jobs {
+            let Some(mut job) = w.get::<PrintJob>(PRINT_JOBS, job_id)? else {
+                continue;
+            };
+            if job.order_id != Some(order.id)
+                || job.kind != JobKind::Order
+                || !matches!(job.state, JobState::Queued | JobState::Held)
+                || job.reprint.is_some()
+            {
+                continue;
+            }
+            let before = job.ticket.lines.len();
+            job.ticket.lines.retain(|l| {
+                let take = waiting.contains(&l.item_id);
+                if take {
+                    pulled.push(l.item_id);
+                }
+                !take
+            });
+            if job.ticket.lines.len() == before {
+                continue;
+            }
+            if job.ticket.lines.is_empty() {
+                if job.state == JobState::Held {
+                    w.set_held(job.printer_id, job.id, false)?;
+                } else {
+                    w.unqueue_job(job.printer_id, job.id)?;
+                }
+                job.state = JobState::Discarded;
+                job.last_error = Some("every item on it was voided before it was sent".into());
+            }
+            w.put(PRINT_JOBS, job.id, &job)?;
+        }
+    }
+    Ok(pulled)
 }
 
 fn enqueue_grouped<W: Writer>(

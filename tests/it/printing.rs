@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::support::fake_printer::FakePrinter;
 use crate::support::shop::{
-    BAR, KITCHEN, Shop, WAIT, add, all_done, complete, jobs, line, live_state, log,
+    BAR, KITCHEN, Shop, WAIT, add, all_done, complete, jobs, line, live, live_state, log, until,
 };
 use crate::support::{Daemon, PIN};
 
@@ -129,6 +129,95 @@ async fn cancelling_printed_items_sends_void_tickets_to_the_same_printer() {
     );
     assert!(!void.contains("Burger"), "the burger was voided already");
     assert!(shop.bar.tickets().is_empty());
+}
+
+/// An item cancelled while its ticket waits in the queue (the kitchen printer is offline)
+/// comes off that ticket, and a ticket whose only item was cancelled is dropped: no VOID job
+/// is queued for dishes the kitchen never saw. A VOID is only for what may be on paper.
+#[tokio::test]
+async fn an_item_cancelled_while_its_ticket_waits_is_taken_off_the_ticket() {
+    let shop = Shop::open_with(|c| {
+        // After the first failed attempt the jobs sit in the queue for a minute: nothing can
+        // be mid-send while the manager cancels.
+        c.print.retry_first = Duration::from_secs(60);
+        c.print.retry_max = Duration::from_secs(60);
+        c.print.probe_every = Duration::from_secs(60);
+    })
+    .await;
+    shop.kitchen.set_offline(true);
+    let (w, m) = (shop.d.waiter(1).await, shop.d.manager().await);
+    let order = w.open_table(4).await;
+    let (r, _) = add(
+        &w,
+        order,
+        vec![line(&w, "Burger", 1).await, line(&w, "Μουσακάς", 2).await],
+    )
+    .await;
+    let (burger, moussaka) = (
+        r.json["added_item_ids"][0].as_u64().unwrap(),
+        r.json["added_item_ids"][1].as_u64().unwrap(),
+    );
+    let (r, _) = add(&w, order, vec![line(&w, "Τζατζίκι", 1).await]).await;
+    let tzatziki = r.json["added_item_ids"][0].as_u64().unwrap();
+    live_state(&m, KITCHEN, "offline").await;
+    until("both tickets to wait in the queue", || async {
+        let js = jobs(&m, &format!("order_id={order}")).await;
+        (js.len() == 2 && js.iter().all(|j| j["state"] == "queued")).then_some(())
+    })
+    .await;
+    for item in [burger, tzatziki] {
+        m.delete(&format!("/api/orders/{order}/items/{item}"))
+            .await
+            .ok();
+    }
+    let js = jobs(&m, &format!("order_id={order}")).await;
+    assert_eq!(js.len(), 2, "no VOID job: {js:?}");
+    let queued = js.iter().find(|j| j["state"] == "queued").expect("{js:?}");
+    assert_eq!(queued["item_ids"], json!([moussaka]), "{js:?}");
+    let dropped = js
+        .iter()
+        .find(|j| j["state"] == "discarded")
+        .expect("{js:?}");
+    assert_eq!(dropped["item_ids"], json!([]), "{js:?}");
+    assert_eq!(live(&m, KITCHEN).await["queued"], 1);
+}
+
+/// The same for a ticket held for a manager (it waited too long): the cancelled item is
+/// taken off, and once released the cook gets the ticket without it and no VOID.
+#[tokio::test]
+async fn an_item_cancelled_while_its_ticket_is_held_never_reaches_the_kitchen() {
+    let shop = Shop::open().await;
+    shop.kitchen.set_offline(true);
+    let (w, m) = (shop.d.waiter(1).await, shop.d.manager().await);
+    let order = w.open_table(6).await;
+    let (r, _) = add(
+        &w,
+        order,
+        vec![line(&w, "Burger", 1).await, line(&w, "Μουσακάς", 2).await],
+    )
+    .await;
+    let burger = r.json["added_item_ids"][0].as_u64().unwrap();
+    shop.d.advance(jiff::SignedDuration::from_mins(31));
+    let held = until("the ticket to be held", || async {
+        let h = jobs(&m, &format!("state=held&order_id={order}")).await;
+        (h.len() == 1).then_some(h)
+    })
+    .await;
+    m.delete(&format!("/api/orders/{order}/items/{burger}"))
+        .await
+        .ok();
+    assert_eq!(jobs(&m, &format!("order_id={order}")).await.len(), 1);
+    shop.kitchen.recover();
+    let id = held[0]["id"].as_u64().unwrap();
+    m.post_empty(&format!("/api/system/print-jobs/{id}/release"))
+        .await
+        .ok();
+    let t = shop.kitchen.wait_for_tickets(1, WAIT).await;
+    let text = t[0].text();
+    assert!(text.contains("2 x Μουσακάς"), "{text}");
+    assert!(!text.contains("Burger") && !text.contains("VOID"), "{text}");
+    all_done(&m, order).await;
+    assert_eq!(complete(&shop.kitchen.tickets()).len(), 1);
 }
 
 /// The bill prints on the printer the waiter chose, with lines, payments, tips and what is
