@@ -38,8 +38,16 @@ strip -o "$WORK/posd" "$BIN"
 BIN=$WORK/posd
 v=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 echo "=== packages $v-1 and $v-2 for $ARCH"
+# $v-1 stands for the first packages, whose media-posdata.mount was enabled (wanted by
+# multi-user.target, so a Pi without its drive waited for it at boot): the upgrade to $v-2
+# must drop that enable symlink.
+OLD_UNITS=$WORK/old-units
+cp -r systemd "$OLD_UNITS"
+printf '\n[Install]\nWantedBy=multi-user.target\n' >>"$OLD_UNITS/media-posdata.mount"
 for rev in 1 2; do
-    LINTIAN=no POSD_BIN=$BIN POSD_DEB_VERSION=$v-$rev OUT_DIR=$WORK/debs \
+    units=$PWD/systemd
+    [ "$rev" != 1 ] || units=$OLD_UNITS
+    LINTIAN=no POSD_BIN=$BIN POSD_DEB_VERSION=$v-$rev OUT_DIR=$WORK/debs POSD_SYSTEMD_DIR=$units \
         packaging/build-deb.sh "$ARCH" | grep '^built'
 done
 
@@ -58,6 +66,8 @@ check "the data mount point exists, root-owned 0755" \
     "[ \"\$(stat -c '%U %a' $DATA)\" = 'root 755' ]"
 check "/etc/posd/posd.toml is a conffile" "dpkg-query -W -f='\${Conffiles}' posd | grep -q /etc/posd/posd.toml"
 check "posd.service is enabled" "[ -L /etc/systemd/system/multi-user.target.wants/posd.service ]"
+check "(as the first packages did) media-posdata.mount is enabled" \
+    "[ -L /etc/systemd/system/multi-user.target.wants/media-posdata.mount ]"
 check "the units are in /usr/lib/systemd/system" "[ -f /usr/lib/systemd/system/posd.service ]"
 check "the udev rules are in /usr/lib/udev/rules.d" "ls /usr/lib/udev/rules.d/*posd* >/dev/null"
 check "the installed config is valid for the installed binary" "posd check-config"
@@ -77,6 +87,9 @@ check "upgraded" "dpkg-query -W -f='\${Version}' posd | grep -qx '$v-2'"
 check "the edited config is kept" "grep -q 'Taverna Test' /etc/posd/posd.toml"
 same
 check "still enabled" "[ -L /etc/systemd/system/multi-user.target.wants/posd.service ]"
+check "the drive's mount is no longer enabled: udev alone starts it" \
+    "[ ! -e /etc/systemd/system/multi-user.target.wants/media-posdata.mount ]"
+check "posd-drive.service is installed" "[ -f /usr/lib/systemd/system/posd-drive.service ]"
 
 echo "=== a service the admin disabled stays disabled across an upgrade"
 in_root "systemctl disable posd.service"
