@@ -111,11 +111,13 @@ pub fn enqueue_items<W: Writer>(
     enqueue_grouped(w, order, item_ids, JobKind::Order, by, now)
 }
 
-/// VOID tickets for cancelled items, to the printers that got (or will get) them.
+/// VOID tickets for cancelled items, to the printers that printed them.
 ///
-/// An item whose ticket has not been sent yet (its job still queued or held, never tried in a
-/// way that may have put paper out) is taken off that ticket instead, and a ticket left empty
-/// is dropped: the kitchen never gets a dish and then its VOID. Everything else gets a VOID.
+/// Only for what is or may be on paper: an item already printed, or on a ticket being sent
+/// right now or marked REPRINT (a failed attempt may have put it out). An item whose ticket is
+/// still waiting (queued or held) is taken off that ticket instead, a ticket left empty is
+/// dropped, and an item whose ticket never went out (discarded by a manager, or tickets
+/// switched off) gets nothing: the cook never gets a dish and then its VOID.
 pub fn enqueue_voids<W: Writer>(
     w: &W,
     order: &Order,
@@ -123,27 +125,24 @@ pub fn enqueue_voids<W: Writer>(
     by: u64,
     now: Timestamp,
 ) -> Result<Vec<u64>> {
-    let pulled = pull_unsent(w, order, item_ids)?;
-    let rest: Vec<u64> = item_ids
-        .iter()
-        .copied()
-        .filter(|i| !pulled.contains(i))
-        .collect();
-    enqueue_grouped(w, order, &rest, JobKind::Void, by, now)
+    let on_paper = pull_unsent(w, order, item_ids)?;
+    enqueue_grouped(w, order, &on_paper, JobKind::Void, by, now)
 }
 
 /// Takes `item_ids` off this order's tickets that are still waiting (queued or held, no
-/// REPRINT reason, so no part of them can be on paper). Returns the items taken off.
+/// REPRINT reason). Returns the items that are or may be on paper.
 fn pull_unsent<W: Writer>(w: &W, order: &Order, item_ids: &[u64]) -> Result<Vec<u64>> {
-    let waiting: Vec<u64> = order
-        .items
-        .iter()
-        .filter(|i| item_ids.contains(&i.id) && !i.printed && i.printer_zone_id.is_some())
-        .map(|i| i.id)
-        .collect();
-    let mut pulled = Vec::new();
-    if waiting.is_empty() {
-        return Ok(pulled);
+    let mut on_paper: Vec<u64> = Vec::new();
+    let mut unsent: Vec<u64> = Vec::new();
+    for i in order.items.iter().filter(|i| item_ids.contains(&i.id)) {
+        if i.printed {
+            on_paper.push(i.id);
+        } else if i.printer_zone_id.is_some() {
+            unsent.push(i.id);
+        }
+    }
+    if unsent.is_empty() {
+        return Ok(on_paper);
     }
     for p in w.all::<Printer>(PRINTERS)? {
         let mut jobs = w.queued_jobs(p.id)?;
@@ -152,21 +151,24 @@ fn pull_unsent<W: Writer>(w: &W, order: &Order, item_ids: &[u64]) -> Result<Vec<
             let Some(mut job) = w.get::<PrintJob>(PRINT_JOBS, job_id)? else {
                 continue;
             };
-            if job.order_id != Some(order.id)
-                || job.kind != JobKind::Order
-                || !matches!(job.state, JobState::Queued | JobState::Held)
-                || job.reprint.is_some()
-            {
+            if job.order_id != Some(order.id) || job.kind != JobKind::Order {
+                continue;
+            }
+            let mine = |l: &TicketLine| unsent.contains(&l.item_id);
+            let waiting = matches!(job.state, JobState::Queued | JobState::Held);
+            if !waiting || job.reprint.is_some() {
+                // Being sent, or a retry after an attempt that may have printed.
+                on_paper.extend(
+                    job.ticket
+                        .lines
+                        .iter()
+                        .filter(|l| mine(l))
+                        .map(|l| l.item_id),
+                );
                 continue;
             }
             let before = job.ticket.lines.len();
-            job.ticket.lines.retain(|l| {
-                let take = waiting.contains(&l.item_id);
-                if take {
-                    pulled.push(l.item_id);
-                }
-                !take
-            });
+            job.ticket.lines.retain(|l| !mine(l));
             if job.ticket.lines.len() == before {
                 continue;
             }
@@ -182,7 +184,9 @@ fn pull_unsent<W: Writer>(w: &W, order: &Order, item_ids: &[u64]) -> Result<Vec<
             w.put(PRINT_JOBS, job.id, &job)?;
         }
     }
-    Ok(pulled)
+    on_paper.sort_unstable();
+    on_paper.dedup();
+    Ok(on_paper)
 }
 
 fn enqueue_grouped<W: Writer>(
