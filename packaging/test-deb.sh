@@ -120,6 +120,16 @@ check "no posd symlinks left in /etc/systemd" "[ -z \"\$(find /etc/systemd -lnam
 same
 check "the posd user is kept (files on the drive belong to it)" "getent passwd posd"
 
+echo "=== remove a package with the first packages' layout, then install this one"
+in_root "dpkg -i /tmp/posd_$v-1_$ARCH.deb && dpkg -r posd" >/dev/null
+check "(that remove masked the drive's mount)" \
+    "[ \"\$(readlink /etc/systemd/system/media-posdata.mount)\" = /dev/null ]"
+in_root "dpkg -i /tmp/posd_$v-2_$ARCH.deb" >/dev/null
+check "installing this one unmasks it: udev can mount the drive again" \
+    "[ ! -L /etc/systemd/system/media-posdata.mount ]"
+check "and does not enable it" \
+    "[ ! -e /etc/systemd/system/multi-user.target.wants/media-posdata.mount ]"
+
 echo
 echo "deb test ($SUITE, $ARCH): $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -99,6 +99,10 @@ pub async fn open_store(config: &config::Config, parts: &Parts) -> Result<store:
     .map_err(|e| RunError::Io(std::io::Error::other(e)))?
 }
 
+/// How long opening the store (with a redb repair after a power cut) and the rest of the
+/// start may take once the drive is there, before systemd kills posd as hung.
+pub const STORE_OPEN_BUDGET: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 /// Run the daemon on `listener` until `shutdown` resolves, then drain in-flight requests.
 pub async fn run(
     config: config::Config,
@@ -113,6 +117,9 @@ pub async fn run(
         .await
         .map_err(RunError::Drive)?;
     }
+    // Opening may repair the database after a power cut, on a slow stick: give it a bounded
+    // budget of its own, whenever the drive came (the keep-alives stopped with the wait).
+    systemd::extend_start(STORE_OPEN_BUDGET);
     systemd::status("Opening the store");
     let store = open_store(&config, &parts).await?;
     let app = app::App::new(config, store, parts.clock, parts.rng, parts.hasher);
