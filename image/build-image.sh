@@ -60,6 +60,8 @@ WORK=$(mktemp -d "${TMPDIR:-/var/tmp}/posd-image.XXXXXX")
 [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
 RFS=$WORK/rootfs
 
+# Before the kernel is installed (so its initrd is made once, with them): the modules the
+# initrd loads early to find the USB data stick sooner (image/initramfs/posd-modules).
 # The Debian raspi image set (raspi-firmware, linux-image-arm64, firmware-brcm80211) plus
 # systemd-networkd/resolved/timesyncd for DHCP, DNS and the clock, and what posd's drive needs.
 PKGS=(
@@ -77,6 +79,7 @@ mmdebstrap --architectures=arm64 --variant=minbase --components=main,non-free-fi
     --aptopt='Acquire::Retries "3"' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --essential-hook="install -D -m 0644 '$HERE/initramfs/posd-modules' \"\$1/usr/share/initramfs-tools/modules.d/posd\"" \
     --customize-hook="copy-in '$DEB' /tmp" \
     --customize-hook="chroot \"\$1\" dpkg -i /tmp/$(basename "$DEB")" \
     --customize-hook="rm -f \"\$1\"/tmp/$(basename "$DEB")" \
