@@ -166,6 +166,9 @@ print("\n".join(l for l in out.splitlines()[1:] if l.strip() and not l.startswit
 PY
 }
 health_json() { in_ns curl -sS --max-time 10 "http://127.0.0.1:$HTTP_PORT/api/system/health" 2>/dev/null || true; }
+is_active() { [ "$(unit ActiveState)" = active ]; }
+healthy() { [[ "$(health_json)" == *'"status":"healthy"'* ]]; }
+degraded() { [[ "$(health_json)" == *'"status":"degraded"'* ]]; }
 wait_for() { # wait_for SECONDS COMMAND...: poll COMMAND every 2 s until it succeeds
     local limit=$1 t0=$SECONDS
     shift
@@ -183,13 +186,8 @@ bad() { fail=$((fail + 1)); echo "  FAIL  $*"; }
 say "boot 1: with a USB drive labelled POSDATA"
 boot with-drive -drive "file=$WORK/posdata.img,if=none,id=usb,format=raw" \
     -device usb-storage,bus=xhci.0,drive=usb
-t0=$SECONDS
-while :; do
-    state=$(unit ActiveState)
-    case "$state" in active | failed) break ;; esac
-    [ $((SECONDS - t0)) -lt "$TIMEOUT" ] || break
-    sleep 2
-done
+settled() { case "$(unit ActiveState)" in active | failed) return 0 ;; esac; return 1; }
+wait_for "$TIMEOUT" settled || true
 if [ "$(unit ActiveState)" = active ]; then
     ok "posd.service is active (READY)"
 else
@@ -218,8 +216,7 @@ halt
 say "boot 2: the same card and drive again (an ordinary morning: no first-boot work)"
 boot with-drive -drive "file=$WORK/posdata.img,if=none,id=usb,format=raw" \
     -device usb-storage,bus=xhci.0,drive=usb
-t0=$SECONDS
-until [ "$(unit ActiveState)" = active ] || [ $((SECONDS - t0)) -ge "$TIMEOUT" ]; do sleep 2; done
+wait_for "$TIMEOUT" is_active || true
 if [ "$(unit ActiveState)" = active ]; then ok "posd is READY again after a reboot"; else bad "posd is READY again after a reboot"; fi
 if in_ns curl -fsS --max-time 10 "http://127.0.0.1:$HTTP_PORT/api/system/health" | grep -q '"status"'; then
     ok "the same data drive serves after a reboot"
@@ -246,11 +243,8 @@ if [ -n "$UPGRADE_DEB" ]; then
         -o UserKnownHostsFile=/dev/null "$UPGRADE_DEB" root@127.0.0.1:/tmp/posd-upgrade.deb
     gssh "DEBIAN_FRONTEND=noninteractive apt-get install -y /tmp/posd-upgrade.deb" | tail -3
     if [ "$(gssh "dpkg-query -W -f='\${Version}' posd")" = "$new" ]; then ok "apt install ./posd_$new upgraded posd"; else bad "apt install ./posd_$new upgraded posd"; fi
-    t0=$SECONDS
-    until [ "$(unit ActiveState)" = active ] && [ "$(unit InvocationID)" != "$before_id" ]; do
-        [ $((SECONDS - t0)) -lt 300 ] || break
-        sleep 2
-    done
+    restarted() { is_active && [ "$(unit InvocationID)" != "$before_id" ]; }
+    wait_for 300 restarted || true
     if [ "$(unit InvocationID)" != "$before_id" ] && [ "$(unit ActiveState)" = active ]; then ok "posd was restarted and is READY"; else bad "posd was restarted and is READY"; fi
     if gssh "grep -q 'Boot Test Taverna' /etc/posd/posd.toml"; then ok "the edited config was kept"; else bad "the edited config was kept"; fi
     if in_ns curl -fsS --max-time 10 "http://127.0.0.1:$HTTP_PORT/api/system/health" | grep -q '"status"'; then
@@ -279,7 +273,7 @@ if gssh "[ -z \"\$(ls -A /media/posdata)\" ]"; then ok "nothing written to the S
 hmp "drive_add 0 if=none,id=stick1,format=raw,file=$WORK/posdata.img"
 hmp "device_add usb-storage,bus=xhci.0,drive=stick1,id=usb1"
 t0=$SECONDS
-if wait_for 300 sh -c "[ \"\$(ip netns exec $NS curl -fsS --max-time 5 http://127.0.0.1:$HTTP_PORT/api/system/health 2>/dev/null | grep -o healthy)\" = healthy ]"; then
+if wait_for 300 healthy; then
     ok "drive plugged in while posd waits: posd is READY and serves ($((SECONDS - t0)) s of wall time)"
 else
     bad "drive plugged in while posd waits: posd is READY and serves"
@@ -294,7 +288,7 @@ echo "  status: $(unit StatusText)"
 
 hmp "device_del usb1"
 t0=$SECONDS
-if wait_for 120 sh -c "ip netns exec $NS curl -sS --max-time 5 http://127.0.0.1:$HTTP_PORT/api/system/health 2>/dev/null | grep -q degraded"; then
+if wait_for 120 degraded; then
     ok "drive pulled: posd keeps answering and says degraded ($((SECONDS - t0)) s): $(health_json)"
 else
     bad "drive pulled: posd keeps answering and says degraded: $(health_json)"
@@ -305,7 +299,7 @@ if wait_for 60 gssh "! findmnt -n /media/posdata >/dev/null"; then ok "the pulle
 hmp "drive_add 0 if=none,id=stick2,format=raw,file=$WORK/posdata.img"
 hmp "device_add usb-storage,bus=xhci.0,drive=stick2,id=usb2"
 t0=$SECONDS
-if wait_for 300 sh -c "[ \"\$(ip netns exec $NS curl -fsS --max-time 5 http://127.0.0.1:$HTTP_PORT/api/system/health 2>/dev/null | grep -o healthy)\" = healthy ]"; then
+if wait_for 300 healthy; then
     ok "drive plugged back: posd serves again ($((SECONDS - t0)) s), pid $(unit MainPID)"
 else
     bad "drive plugged back: posd serves again: $(health_json)"
